@@ -1,0 +1,73 @@
+// Every knob of cardfile, with its default, parsed and validated in one place.
+// The README's "Configuration" table lists the same names; keep the two together.
+import path from 'node:path';
+
+export interface Config {
+  port: number;
+  host: string;
+  /** Real PostgreSQL when set; otherwise the embedded PGlite store under `dataDir`. */
+  databaseUrl: string | undefined;
+  databaseReplicaUrls: string[];
+  redisUrl: string | undefined;
+  dataDir: string;
+  nodeEnv: string;
+  production: boolean;
+  logLevel: string;
+  /** postgres.js pool size per instance. */
+  dbPoolMax: number;
+  /** Largest request body accepted, in bytes. */
+  maxBodyBytes: number;
+  /** Largest id list one DataLoader batch sends to the database. */
+  loaderMaxBatchSize: number;
+  /** How long a verified token is trusted without asking the database again, in ms. */
+  tokenCacheTtlMs: number;
+  /** Serve Apollo Sandbox on GET / and allow introspection. */
+  introspection: boolean;
+  /** Contacts seeded into the `demo` workspace on the first embedded start. */
+  demoContacts: number;
+}
+
+type Env = Record<string, string | undefined>;
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new Error(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
+  }
+  return value;
+}
+
+function flag(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (['1', 'true', 'yes'].includes(raw.toLowerCase())) return true;
+  if (['0', 'false', 'no'].includes(raw.toLowerCase())) return false;
+  throw new Error(`${name} must be true or false, got "${raw}"`);
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const nodeEnv = env.NODE_ENV || 'development';
+  const production = nodeEnv === 'production';
+  return {
+    port: integer(env, 'PORT', 4000, 0, 65535),
+    host: env.HOST || '127.0.0.1',
+    databaseUrl: env.DATABASE_URL || undefined,
+    databaseReplicaUrls: (env.DATABASE_REPLICA_URLS ?? '')
+      .split(',')
+      .map((url) => url.trim())
+      .filter(Boolean),
+    redisUrl: env.REDIS_URL || undefined,
+    dataDir: path.resolve(env.DATA_DIR || '.data'),
+    nodeEnv,
+    production,
+    logLevel: env.LOG_LEVEL || (nodeEnv === 'test' ? 'silent' : 'info'),
+    dbPoolMax: integer(env, 'DB_POOL_MAX', 10, 1, 1000),
+    maxBodyBytes: integer(env, 'MAX_BODY_BYTES', 1_000_000, 1_000, 100_000_000),
+    loaderMaxBatchSize: integer(env, 'LOADER_MAX_BATCH_SIZE', 1000, 1, 10_000),
+    tokenCacheTtlMs: integer(env, 'TOKEN_CACHE_TTL_MS', 30_000, 0, 3_600_000),
+    introspection: flag(env, 'INTROSPECTION', !production),
+    demoContacts: integer(env, 'DEMO_CONTACTS', 2000, 0, 1_000_000),
+  };
+}

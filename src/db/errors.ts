@@ -1,0 +1,60 @@
+// Database errors mapped to domain errors, once. Callers branch on meaning (a duplicate email, a
+// missing row), never on SQLSTATE strings, and nothing here lets SQL text or parameters through.
+import { badUserInput, type CardfileError, serviceUnavailable } from '../errors.js';
+
+interface DriverError {
+  code?: string;
+  constraint?: string;
+  constraint_name?: string;
+  cause?: unknown;
+}
+
+/** Drizzle wraps driver errors (whose message holds the SQL) in its own; find the driver's. */
+function driverErrorOf(error: unknown): DriverError | undefined {
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && current && typeof current === 'object'; depth++) {
+    const candidate = current as DriverError;
+    if (typeof candidate.code === 'string' && /^[0-9A-Z]{5}$/.test(candidate.code)) return candidate;
+    current = candidate.cause;
+  }
+  return undefined;
+}
+
+// Unique constraints and the input field each one protects.
+const uniqueConstraintFields: Record<string, [field: string, message: string]> = {
+  contacts_workspace_email_key: ['input.email', 'Another contact in this workspace already has this email.'],
+  tags_workspace_name_key: ['input.name', 'A tag with this name already exists in this workspace.'],
+  workspaces_name_unique: ['workspace', 'A workspace with this name already exists.'],
+};
+
+const connectionErrorCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED', 'CONNECT_TIMEOUT']);
+
+/** Returns the domain error for a database error, or undefined when it is unexpected. */
+export function domainErrorFor(error: unknown): CardfileError | undefined {
+  const driverError = driverErrorOf(error);
+  const code = driverError?.code ?? (error as { code?: string } | undefined)?.code;
+  if (!code) return undefined;
+  if (code === '23505') {
+    const constraint = driverError?.constraint ?? driverError?.constraint_name ?? '';
+    const known = uniqueConstraintFields[constraint];
+    return known ? badUserInput(known[0], known[1]) : badUserInput('input', 'This value is already taken.');
+  }
+  if (code === '23503') return badUserInput('input', 'A referenced object does not exist.');
+  if (code === '22001' || code === '22P02' || code === '22003') {
+    return badUserInput('input', 'A value is out of range or malformed.');
+  }
+  // Connection failures, admin shutdown, too many connections, cannot connect now, query canceled.
+  if (connectionErrorCodes.has(code) || code.startsWith('08') || ['57P01', '57P03', '53300', '57014'].includes(code)) {
+    return serviceUnavailable();
+  }
+  return undefined;
+}
+
+/** Runs a write and turns expected database errors into domain errors. */
+export async function mapDatabaseErrors<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    throw domainErrorFor(error) ?? error;
+  }
+}

@@ -1,0 +1,166 @@
+// The data model. Every row belongs to a workspace; every index below serves a named access path
+// (see the comment beside it), and tests/query-plans.test.ts checks that the main queries use them.
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  check,
+  index,
+  integer,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
+
+const id = () => bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity();
+const workspaceRef = () =>
+  bigint('workspace_id', { mode: 'number' })
+    .notNull()
+    .references(() => workspaces.id, { onDelete: 'cascade' });
+// Millisecond precision: cursors carry JavaScript Dates, which cannot hold microseconds, and a
+// keyset comparison against a truncated value would skip or repeat rows.
+const instant = (name: string) =>
+  timestamp(name, { withTimezone: true, precision: 3, mode: 'date' }).notNull().defaultNow();
+
+export const workspaces = pgTable('workspaces', {
+  id: id(),
+  name: text('name').notNull().unique(),
+  createdAt: instant('created_at'),
+});
+
+export const apiTokens = pgTable(
+  'api_tokens',
+  {
+    id: id(),
+    workspaceId: workspaceRef(),
+    // sha256 of the token; the token itself is shown once and never stored.
+    tokenHash: text('token_hash').notNull().unique(),
+    role: text('role', { enum: ['reader', 'editor'] }).notNull(),
+    createdAt: instant('created_at'),
+  },
+  (t) => [
+    check('api_tokens_role_check', sql`${t.role} in ('reader', 'editor')`),
+    index('api_tokens_workspace_idx').on(t.workspaceId),
+  ],
+);
+
+export const companies = pgTable(
+  'companies',
+  {
+    id: id(),
+    workspaceId: workspaceRef(),
+    name: text('name').notNull(),
+    domain: text('domain'),
+    nameKey: text('name_key')
+      .notNull()
+      .generatedAlwaysAs(sql`lower(name)`),
+    createdAt: instant('created_at'),
+  },
+  (t) => [
+    // companies(first, after): keyset over (name_key, id) within a workspace.
+    index('companies_workspace_name_idx').on(t.workspaceId, t.nameKey, t.id),
+    // companies(filter: { search }): trigram match on name and domain.
+    index('companies_search_idx').using(
+      'gin',
+      sql`(lower(${t.name} || ' ' || coalesce(${t.domain}, ''))) gin_trgm_ops`,
+    ),
+  ],
+);
+
+export const contacts = pgTable(
+  'contacts',
+  {
+    id: id(),
+    workspaceId: workspaceRef(),
+    companyId: bigint('company_id', { mode: 'number' }).references(() => companies.id, {
+      onDelete: 'set null',
+    }),
+    firstName: text('first_name').notNull(),
+    lastName: text('last_name').notNull(),
+    email: text('email'),
+    phone: text('phone'),
+    title: text('title'),
+    // Sort key of orderBy NAME: last name, then first name, case-insensitive.
+    nameKey: text('name_key')
+      .notNull()
+      .generatedAlwaysAs(sql`lower(last_name || ' ' || first_name)`),
+    // Lower-cased names, email and company name, kept by the trigger in drizzle/0002: a generated
+    // column cannot read the company's name from another table.
+    searchText: text('search_text').notNull().default(''),
+    createdAt: instant('created_at'),
+    updatedAt: instant('updated_at'),
+    version: integer('version').notNull().default(1),
+    deletedAt: timestamp('deleted_at', { withTimezone: true, precision: 3, mode: 'date' }),
+  },
+  (t) => [
+    // One keyset index per orderBy; only live contacts are ever listed.
+    index('contacts_workspace_name_idx')
+      .on(t.workspaceId, t.nameKey, t.id)
+      .where(sql`deleted_at is null`),
+    index('contacts_workspace_created_idx')
+      .on(t.workspaceId, t.createdAt, t.id)
+      .where(sql`deleted_at is null`),
+    index('contacts_workspace_updated_idx')
+      .on(t.workspaceId, t.updatedAt, t.id)
+      .where(sql`deleted_at is null`),
+    // Company.contacts and filter.companyId, ordered by name; also the foreign-key index.
+    index('contacts_company_name_idx').on(t.companyId, t.nameKey, t.id),
+    // filter.search: trigram match anywhere in names, email and company name.
+    index('contacts_search_idx').using('gin', sql`${t.searchText} gin_trgm_ops`),
+    // One live contact per email address in a workspace.
+    uniqueIndex('contacts_workspace_email_key')
+      .on(t.workspaceId, sql`lower(${t.email})`)
+      .where(sql`deleted_at is null and email is not null`),
+  ],
+);
+
+export const tags = pgTable(
+  'tags',
+  {
+    id: id(),
+    workspaceId: workspaceRef(),
+    name: text('name').notNull(),
+    createdAt: instant('created_at'),
+  },
+  (t) => [uniqueIndex('tags_workspace_name_key').on(t.workspaceId, sql`lower(${t.name})`)],
+);
+
+export const contactTags = pgTable(
+  'contact_tags',
+  {
+    contactId: bigint('contact_id', { mode: 'number' })
+      .notNull()
+      .references(() => contacts.id, { onDelete: 'cascade' }),
+    tagId: bigint('tag_id', { mode: 'number' })
+      .notNull()
+      .references(() => tags.id, { onDelete: 'cascade' }),
+  },
+  (t) => [
+    // Contact.tags: by contact. filter.tagIds: by tag.
+    primaryKey({ columns: [t.contactId, t.tagId] }),
+    index('contact_tags_tag_idx').on(t.tagId, t.contactId),
+  ],
+);
+
+export const notes = pgTable(
+  'notes',
+  {
+    id: id(),
+    workspaceId: workspaceRef(),
+    contactId: bigint('contact_id', { mode: 'number' })
+      .notNull()
+      .references(() => contacts.id, { onDelete: 'cascade' }),
+    body: text('body').notNull(),
+    createdAt: instant('created_at'),
+  },
+  // Contact.notes: newest first, keyset over (created_at, id); also the foreign-key index.
+  (t) => [index('notes_contact_created_idx').on(t.contactId, t.createdAt, t.id)],
+);
+
+export type ContactRow = typeof contacts.$inferSelect;
+export type CompanyRow = typeof companies.$inferSelect;
+export type TagRow = typeof tags.$inferSelect;
+export type NoteRow = typeof notes.$inferSelect;
+export type WorkspaceRow = typeof workspaces.$inferSelect;
+export type Role = (typeof apiTokens.$inferSelect)['role'];

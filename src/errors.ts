@@ -1,0 +1,69 @@
+// The one catalogue of errors cardfile reports on purpose. Each has a stable code (clients branch
+// on `errors[].extensions.code`) and, where the error ends a whole request, an HTTP status.
+// Anything thrown that is not built here is unexpected and gets masked before it reaches a client.
+import { GraphQLError } from 'graphql';
+
+export const ErrorCode = {
+  UNAUTHENTICATED: 'UNAUTHENTICATED',
+  FORBIDDEN: 'FORBIDDEN',
+  BAD_USER_INPUT: 'BAD_USER_INPUT',
+  NOT_FOUND: 'NOT_FOUND',
+  CONFLICT: 'CONFLICT',
+  RATE_LIMITED: 'RATE_LIMITED',
+  SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
+  BAD_REQUEST: 'BAD_REQUEST',
+  PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+const httpStatus: Record<ErrorCode, number> = {
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
+  BAD_USER_INPUT: 400,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  RATE_LIMITED: 429,
+  SERVICE_UNAVAILABLE: 503,
+  BAD_REQUEST: 400,
+  PAYLOAD_TOO_LARGE: 413,
+  INTERNAL_SERVER_ERROR: 500,
+};
+
+export function httpStatusOf(code: ErrorCode): number {
+  return httpStatus[code];
+}
+
+/** Marks errors built here, so the error formatter can tell them from accidents. */
+export class CardfileError extends GraphQLError {
+  constructor(code: ErrorCode, message: string, extensions: Record<string, unknown> = {}) {
+    super(message, { extensions: { ...extensions, code } });
+    this.name = 'CardfileError';
+  }
+}
+
+/**
+ * An error that ends the request before execution (no token, wrong role): Apollo answers it with
+ * the catalogue's HTTP status instead of 200.
+ */
+export function requestError(code: ErrorCode, message: string): CardfileError {
+  return new CardfileError(code, message, { http: { status: httpStatusOf(code) } });
+}
+
+export const unauthenticated = (message = 'A valid API token is required (Authorization: Bearer <token>).') =>
+  requestError(ErrorCode.UNAUTHENTICATED, message);
+
+export const forbidden = (message: string) => requestError(ErrorCode.FORBIDDEN, message);
+
+/** Bad input, naming the argument or input field at fault (e.g. `input.email`). */
+export const badUserInput = (field: string, message: string) =>
+  new CardfileError(ErrorCode.BAD_USER_INPUT, message, { field });
+
+export const notFound = (field: string, message: string) =>
+  new CardfileError(ErrorCode.NOT_FOUND, message, { field });
+
+export const conflict = (message: string, currentVersion: number) =>
+  new CardfileError(ErrorCode.CONFLICT, message, { field: 'input.expectedVersion', currentVersion });
+
+export const serviceUnavailable = (message = 'The service is temporarily unavailable; retry shortly.') =>
+  new CardfileError(ErrorCode.SERVICE_UNAVAILABLE, message);

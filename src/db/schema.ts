@@ -158,7 +158,8 @@ export const notes = pgTable(
   (t) => [index('notes_contact_created_idx').on(t.contactId, t.createdAt, t.id)],
 );
 
-export type ContactRow = typeof contacts.$inferSelect;
+/** A contact as the API reads it: search_text is the database's own business. */
+export type ContactRow = Omit<typeof contacts.$inferSelect, 'searchText'>;
 export type CompanyRow = typeof companies.$inferSelect;
 export type TagRow = typeof tags.$inferSelect;
 export type NoteRow = typeof notes.$inferSelect;

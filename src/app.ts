@@ -1,0 +1,115 @@
+// The composition root: wires configuration, database, auth, schema, Apollo and HTTP once.
+// main.ts runs it as a process; tests run it in-process on a port of their own.
+import type { AddressInfo } from 'node:net';
+import type http from 'node:http';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { createViewerResolver } from './auth/viewer.js';
+import type { Config } from './config.js';
+import type { DatabaseHandle } from './db/client.js';
+import { accessPlugin } from './graphql/access-plugin.js';
+import type { RequestContext } from './graphql/context.js';
+import { createErrorFormatter } from './graphql/error-formatting.js';
+import { buildSchema } from './graphql/schema.js';
+import { createGraphQLHandler } from './http/graphql-handler.js';
+import { createHttpServer } from './http/server.js';
+import { createWorkspaceLoaders } from './loaders/workspace-loaders.js';
+import type { Logger } from './observability/logger.js';
+import { createMetrics } from './observability/metrics.js';
+
+export interface App {
+  /** Starts listening; resolves with the base URL (http://host:port). */
+  listen(): Promise<string>;
+  /** Stops taking requests, lets in-flight ones finish, then stops Apollo. Leaves the database open. */
+  close(): Promise<void>;
+  http: http.Server;
+}
+
+const READY_TIMEOUT_MS = 2000;
+
+export async function createApp(config: Config, database: DatabaseHandle, logger: Logger): Promise<App> {
+  const { db } = database;
+  const resolveViewer = createViewerResolver(db, config.tokenCacheTtlMs);
+  const metrics = createMetrics();
+
+  const apollo = new ApolloServer<RequestContext>({
+    schema: buildSchema(),
+    introspection: config.introspection,
+    includeStacktraceInErrorResponses: false,
+    // "Did you mean ...?" would describe the schema to anyone in production.
+    hideSchemaDetailsFromClientErrors: config.production,
+    formatError: createErrorFormatter(logger),
+    stopOnTerminationSignals: false,
+    plugins: [
+      accessPlugin(),
+      config.introspection
+        ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false })
+        : ApolloServerPluginLandingPageDisabled(),
+    ],
+    logger: {
+      debug: (message) => logger.debug(message),
+      info: (message) => logger.info(message),
+      warn: (message) => logger.warn(message),
+      error: (message) => logger.error(message),
+    },
+  });
+  await apollo.start();
+
+  const graphql = createGraphQLHandler({
+    apollo,
+    maxBodyBytes: config.maxBodyBytes,
+    exposeStatementCount: !config.production,
+    onStatements: (count) => metrics.sqlStatements.observe(count),
+    buildContext: async (request, requestId) => {
+      const viewer = await resolveViewer(request.headers.authorization);
+      if (!viewer) return { requestId, workspace: null };
+      return {
+        requestId,
+        workspace: {
+          id: viewer.workspaceId,
+          viewer,
+          db,
+          loaders: createWorkspaceLoaders(db, viewer.workspaceId, config.loaderMaxBatchSize),
+        },
+      };
+    },
+  });
+
+  const ready = async () => {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), READY_TIMEOUT_MS);
+    });
+    const ping = database.ping().then(
+      () => true,
+      () => false,
+    );
+    const result = await Promise.race([ping, timeout]);
+    clearTimeout(timer);
+    return result;
+  };
+
+  const server = createHttpServer({ graphql, ready }, metrics, logger);
+  server.keepAliveTimeout = 65_000;
+
+  return {
+    http: server,
+    listen: () =>
+      new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(config.port, config.host, () => {
+          const { port } = server.address() as AddressInfo;
+          const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+          resolve(`http://${host}:${port}`);
+        });
+      }),
+    close: async () => {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      });
+      await apollo.stop();
+    },
+  };
+}

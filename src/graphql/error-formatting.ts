@@ -1,0 +1,49 @@
+// What a client may learn from an error. Errors from the catalogue (src/errors.ts) and from
+// graphql-js/Apollo (parse, validation, variable coercion, persisted queries) pass through as they
+// are; database errors with a known meaning become their domain error; everything else is an
+// accident and is masked: a generic message with the request id to quote, never SQL, parameters
+// or a stack (those go to the log, redacted).
+import type { GraphQLFormattedError } from 'graphql';
+import { unwrapResolverError } from '@apollo/server/errors';
+import { domainErrorFor } from '../db/errors.js';
+import { CardfileError, ErrorCode } from '../errors.js';
+import type { Logger } from '../observability/logger.js';
+
+const passThroughCodes = new Set([
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'BAD_USER_INPUT',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'PERSISTED_QUERY_NOT_SUPPORTED',
+  'OPERATION_RESOLUTION_FAILURE',
+  'BAD_REQUEST',
+  ...Object.values(ErrorCode).filter((code) => code !== ErrorCode.INTERNAL_SERVER_ERROR),
+]);
+
+function withoutStack(error: GraphQLFormattedError): GraphQLFormattedError {
+  if (!error.extensions || !('stacktrace' in error.extensions)) return error;
+  const { stacktrace: _stacktrace, ...extensions } = error.extensions;
+  return { ...error, extensions };
+}
+
+export function createErrorFormatter(logger: Logger) {
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const original = unwrapResolverError(error);
+    if (original instanceof CardfileError) return withoutStack(formatted);
+    const domainError = domainErrorFor(original);
+    if (domainError) {
+      return { message: domainError.message, path: formatted.path, extensions: { code: domainError.extensions.code } };
+    }
+    const code = formatted.extensions?.code;
+    if (typeof code === 'string' && passThroughCodes.has(code) && original === error) return withoutStack(formatted);
+    logger.error(
+      { err: { name: (original as Error)?.name, code: (original as { code?: unknown })?.code, stack: (original as Error)?.stack?.split('\n').slice(1, 6).join('\n') }, path: formatted.path },
+      'unexpected error',
+    );
+    return {
+      message: 'Internal server error.',
+      path: formatted.path,
+      extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR },
+    };
+  };
+}

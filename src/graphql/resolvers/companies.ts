@@ -1,0 +1,52 @@
+import { sortValueOf } from '../../db/keyset.js';
+import { type CompanyFilter, countCompanies, createCompany, listCompanies } from '../../db/repositories/companies.js';
+import type { CompanyRow, ContactRow } from '../../db/schema.js';
+import { editableWorkspaceOf, workspaceOf } from '../context.js';
+import type { Resolvers } from '../generated/resolvers.js';
+import { fromGlobalId, toGlobalId } from '../global-id.js';
+import { cursorScope, readPageArgs, scanFor, toConnection } from '../pagination.js';
+import * as valid from '../validation.js';
+
+const companyContactsScope = cursorScope('company-contacts', 'NAME', 'ASC');
+const byName = (row: CompanyRow | ContactRow) => ({ value: sortValueOf(row.nameKey), id: row.id });
+
+export const companyResolvers: Resolvers = {
+  Query: {
+    company: (_parent, { id }, context) => workspaceOf(context).loaders.company.load(fromGlobalId(id, 'Company', 'id')),
+
+    companies: async (_parent, args, context) => {
+      const workspace = workspaceOf(context);
+      const filter: CompanyFilter = {};
+      if (args.filter?.search !== null && args.filter?.search !== undefined) {
+        filter.search = valid.text(args.filter.search, 'filter.search', valid.rules.search).toLowerCase();
+      }
+      const scope = cursorScope('companies', filter);
+      const page = readPageArgs(args, scope, 'text');
+      const rows = await listCompanies(workspace.db, workspace.id, filter, scanFor(page, false));
+      for (const row of rows) workspace.loaders.company.prime(row.id, row);
+      return toConnection(rows, page, scope, byName, () => countCompanies(workspace.db, workspace.id, filter));
+    },
+  },
+
+  Company: {
+    id: (company) => toGlobalId('Company', company.id),
+    contacts: async (company, args, context) => {
+      const { loaders } = workspaceOf(context);
+      const page = readPageArgs(args, companyContactsScope, 'text');
+      const rows = await loaders.contactsOfCompany(scanFor(page, false)).load(company.id);
+      for (const row of rows) loaders.contact.prime(row.id, row);
+      return toConnection([...rows], page, companyContactsScope, byName, () =>
+        loaders.contactCountOfCompany.load(company.id),
+      );
+    },
+  },
+
+  Mutation: {
+    createCompany: async (_parent, { input }, context) => {
+      const workspace = editableWorkspaceOf(context);
+      const name = valid.text(input.name, 'input.name', valid.rules.companyName);
+      const domain = valid.domain(input.domain, 'input.domain') ?? null;
+      return { company: await createCompany(workspace.db, workspace.id, { name, domain }) };
+    },
+  },
+};

@@ -1,0 +1,141 @@
+import {
+  type ContactFilter,
+  type ContactFields,
+  countContacts,
+  createContact,
+  listContacts,
+  setContactTag,
+  softDeleteContact,
+  updateContact,
+} from '../../db/repositories/contacts.js';
+import { sortValueOf } from '../../db/keyset.js';
+import type { ContactRow } from '../../db/schema.js';
+import { badUserInput } from '../../errors.js';
+import { editableWorkspaceOf, workspaceOf } from '../context.js';
+import type { ContactFilter as ContactFilterInput, Resolvers } from '../generated/resolvers.js';
+import { fromGlobalId, toGlobalId } from '../global-id.js';
+import { cursorScope, readPageArgs, scanFor, toConnection } from '../pagination.js';
+import * as valid from '../validation.js';
+
+const MAX_TAG_IDS = 50;
+
+function readFilter(input: ContactFilterInput | null | undefined): ContactFilter {
+  if (!input) return {};
+  const filter: ContactFilter = {};
+  if (input.search !== null && input.search !== undefined) {
+    filter.search = valid.text(input.search, 'filter.search', valid.rules.search).toLowerCase();
+  }
+  if (input.companyId !== null && input.companyId !== undefined) {
+    filter.companyId = fromGlobalId(input.companyId, 'Company', 'filter.companyId');
+  }
+  const tagIds = valid.idList(input.tagIds, 'filter.tagIds', MAX_TAG_IDS);
+  if (tagIds.length > 0) {
+    filter.tagIds = [...new Set(tagIds.map((id) => fromGlobalId(id, 'Tag', 'filter.tagIds')))].sort((a, b) => a - b);
+  }
+  if (input.updatedAfter) filter.updatedAfter = input.updatedAfter;
+  return filter;
+}
+
+const keysetOf = {
+  NAME: (row: ContactRow) => ({ value: row.nameKey, id: row.id }),
+  CREATED_AT: (row: ContactRow) => ({ value: sortValueOf(row.createdAt), id: row.id }),
+  UPDATED_AT: (row: ContactRow) => ({ value: sortValueOf(row.updatedAt), id: row.id }),
+};
+
+function readContactFields(input: {
+  firstName?: string | null;
+  lastName?: string | null;
+  email?: string | null;
+  phone?: string | null;
+  title?: string | null;
+  companyId?: string | null;
+}): Partial<ContactFields> {
+  const fields: Partial<ContactFields> = {};
+  for (const name of ['firstName', 'lastName'] as const) {
+    const value = input[name];
+    if (value === null) throw badUserInput(`input.${name}`, `"input.${name}" cannot be cleared.`);
+    if (value !== undefined) fields[name] = valid.text(value, `input.${name}`, valid.rules.personName);
+  }
+  const email = valid.email(input.email, 'input.email');
+  if (email !== undefined) fields.email = email;
+  const phone = valid.phone(input.phone, 'input.phone');
+  if (phone !== undefined) fields.phone = phone;
+  const title = valid.optionalText(input.title, 'input.title', valid.rules.title);
+  if (title !== undefined) fields.title = title;
+  if (input.companyId !== undefined) {
+    fields.companyId = input.companyId === null ? null : fromGlobalId(input.companyId, 'Company', 'input.companyId');
+  }
+  return fields;
+}
+
+export const contactResolvers: Resolvers = {
+  Query: {
+    contact: (_parent, { id }, context) => workspaceOf(context).loaders.contact.load(fromGlobalId(id, 'Contact', 'id')),
+
+    contacts: async (_parent, args, context) => {
+      const workspace = workspaceOf(context);
+      const filter = readFilter(args.filter);
+      const field = args.orderBy?.field ?? 'NAME';
+      const direction = args.orderBy?.direction ?? 'ASC';
+      const scope = cursorScope('contacts', field, direction, filter);
+      const page = readPageArgs(args, scope, field === 'NAME' ? 'text' : 'instant');
+      const rows = await listContacts(workspace.db, workspace.id, filter, field, scanFor(page, direction === 'DESC'));
+      for (const row of rows) workspace.loaders.contact.prime(row.id, row);
+      return toConnection(rows, page, scope, keysetOf[field], () => countContacts(workspace.db, workspace.id, filter));
+    },
+  },
+
+  Contact: {
+    id: (contact) => toGlobalId('Contact', contact.id),
+    company: (contact, _args, context) =>
+      contact.companyId === null ? null : workspaceOf(context).loaders.company.load(contact.companyId),
+    tags: (contact, _args, context) => workspaceOf(context).loaders.tagsOfContact.load(contact.id),
+  },
+
+  Mutation: {
+    createContact: async (_parent, { input }, context) => {
+      const workspace = editableWorkspaceOf(context);
+      const fields = readContactFields(input);
+      const tagIds = valid
+        .idList(input.tagIds, 'input.tagIds', MAX_TAG_IDS)
+        .map((id) => fromGlobalId(id, 'Tag', 'input.tagIds'));
+      const contact = await createContact(
+        workspace.db,
+        workspace.id,
+        { email: null, phone: null, title: null, companyId: null, ...fields } as ContactFields,
+        tagIds,
+      );
+      return { contact };
+    },
+
+    updateContact: async (_parent, { input }, context) => {
+      const workspace = editableWorkspaceOf(context);
+      const id = fromGlobalId(input.id, 'Contact', 'input.id');
+      if (!Number.isInteger(input.expectedVersion) || input.expectedVersion < 1) {
+        throw badUserInput('input.expectedVersion', '"input.expectedVersion" must be a positive integer.');
+      }
+      const contact = await updateContact(workspace.db, workspace.id, id, input.expectedVersion, readContactFields(input));
+      return { contact };
+    },
+
+    deleteContact: async (_parent, { input }, context) => {
+      const workspace = editableWorkspaceOf(context);
+      await softDeleteContact(workspace.db, workspace.id, fromGlobalId(input.id, 'Contact', 'input.id'));
+      return { deletedId: input.id };
+    },
+
+    tagContact: async (_parent, { input }, context) => {
+      const workspace = editableWorkspaceOf(context);
+      const contactId = fromGlobalId(input.contactId, 'Contact', 'input.contactId');
+      const tagId = fromGlobalId(input.tagId, 'Tag', 'input.tagId');
+      return { contact: await setContactTag(workspace.db, workspace.id, contactId, tagId, true) };
+    },
+
+    untagContact: async (_parent, { input }, context) => {
+      const workspace = editableWorkspaceOf(context);
+      const contactId = fromGlobalId(input.contactId, 'Contact', 'input.contactId');
+      const tagId = fromGlobalId(input.tagId, 'Tag', 'input.tagId');
+      return { contact: await setContactTag(workspace.db, workspace.id, contactId, tagId, false) };
+    },
+  },
+};

@@ -1,0 +1,65 @@
+// The HTTP front door: routes, per-request metrics, and a last-resort guard so that no request
+// ever ends in an unhandled exception or a hang.
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Logger } from '../observability/logger.js';
+import type { Metrics } from '../observability/metrics.js';
+import { sendJsonError } from './graphql-handler.js';
+
+export interface Routes {
+  graphql: (request: IncomingMessage, response: ServerResponse, search: string) => Promise<number>;
+  ready: () => Promise<boolean>;
+}
+
+export function createHttpServer(routes: Routes, metrics: Metrics, logger: Logger): http.Server {
+  const handle = async (request: IncomingMessage, response: ServerResponse): Promise<[string, number]> => {
+    const url = request.url ?? '/';
+    const queryStart = url.indexOf('?');
+    const pathname = queryStart < 0 ? url : url.slice(0, queryStart);
+    const search = queryStart < 0 ? '' : url.slice(queryStart);
+
+    if (pathname === '/graphql') return ['graphql', await routes.graphql(request, response, search)];
+    if (request.method !== 'GET' && request.method !== 'HEAD') {
+      sendJsonError(response, 405, 'METHOD_NOT_ALLOWED', 'Only GET is supported here.');
+      return ['other', 405];
+    }
+    if (pathname === '/healthz') {
+      response.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+      response.end('{"status":"ok"}');
+      return ['healthz', 200];
+    }
+    if (pathname === '/readyz') {
+      const ready = await routes.ready();
+      response.writeHead(ready ? 200 : 503, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+      response.end(ready ? '{"status":"ready"}' : '{"status":"unavailable","reason":"database unreachable"}');
+      return ['readyz', ready ? 200 : 503];
+    }
+    if (pathname === '/metrics') {
+      const text = await metrics.registry.metrics();
+      response.writeHead(200, { 'content-type': metrics.registry.contentType, 'cache-control': 'no-store' });
+      response.end(text);
+      return ['metrics', 200];
+    }
+    if (pathname === '/') {
+      response.writeHead(302, { location: '/graphql' });
+      response.end();
+      return ['other', 302];
+    }
+    sendJsonError(response, 404, 'NOT_FOUND', 'Not found. The API is at /graphql.');
+    return ['other', 404];
+  };
+
+  return http.createServer((request, response) => {
+    const started = process.hrtime.bigint();
+    handle(request, response)
+      .then(([route, status]) => {
+        const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+        metrics.httpDuration.observe({ route, method: request.method ?? 'GET', status: String(status) }, seconds);
+      })
+      .catch((error: unknown) => {
+        // Only the error's name: a driver error's message can hold SQL and parameters.
+        logger.error({ err: { name: (error as Error)?.name } }, 'request failed');
+        if (!response.headersSent) sendJsonError(response, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error.');
+        else response.destroy();
+      });
+  });
+}

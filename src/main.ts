@@ -1,0 +1,44 @@
+// Process entry: `npm start`.
+import { createApp } from './app.js';
+import { loadConfig } from './config.js';
+import { openConfiguredDatabase } from './db/open.js';
+import { ensureDemoWorkspace } from './demo.js';
+import { createLogger } from './observability/logger.js';
+
+const config = loadConfig();
+const logger = createLogger(config.logLevel);
+
+async function main() {
+  const database = await openConfiguredDatabase(config);
+  const demoToken = database.kind === 'pglite' ? await ensureDemoWorkspace(config, database.db, logger) : undefined;
+  const app = await createApp(config, database, logger);
+  const url = await app.listen();
+
+  const storage = database.kind === 'pglite' ? `embedded PGlite in ${config.dataDir}` : 'PostgreSQL';
+  console.log(`cardfile is serving ${url}/graphql (${storage})`);
+  if (demoToken) {
+    console.log(`demo editor token: ${config.dataDir}/demo-token`);
+    console.log('try it:');
+    console.log(
+      `  curl -s ${url}/graphql -H 'content-type: application/json' -H "authorization: Bearer ${demoToken}" ` +
+        `-d '{"query":"{ contacts(first: 3) { totalCount edges { node { firstName lastName company { name } } } } }"}'`,
+    );
+  }
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info(`${signal}: finishing in-flight requests`);
+    await app.close();
+    await database.close();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  logger.fatal({ err: { name: (error as Error)?.name, message: (error as Error)?.message } }, 'cardfile could not start');
+  process.exit(1);
+});

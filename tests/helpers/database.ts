@@ -1,0 +1,42 @@
+// A database of its own for each test file: an in-memory PGlite by default, or, when DATABASE_URL
+// is set (as in CI), a fresh database created on that PostgreSQL server and dropped afterwards.
+import { randomBytes } from 'node:crypto';
+import postgres from 'postgres';
+import { type DatabaseHandle, openDatabase } from '../../src/db/client.js';
+
+export const onPostgres = Boolean(process.env.DATABASE_URL);
+
+export interface TestDatabase extends DatabaseHandle {
+  /** Closes the connection and removes the database. */
+  destroy(): Promise<void>;
+}
+
+async function adminQuery(statement: string) {
+  const admin = postgres(process.env.DATABASE_URL!, { max: 1, onnotice: () => {} });
+  try {
+    await admin.unsafe(statement);
+  } finally {
+    await admin.end({ timeout: 5 });
+  }
+}
+
+export async function openTestDatabase(): Promise<TestDatabase> {
+  if (!onPostgres) {
+    const handle = await openDatabase({ kind: 'pglite' });
+    await handle.migrate();
+    return { ...handle, destroy: () => handle.close() };
+  }
+  const name = `cardfile_test_${randomBytes(6).toString('hex')}`;
+  await adminQuery(`create database ${name}`);
+  const url = new URL(process.env.DATABASE_URL!);
+  url.pathname = `/${name}`;
+  const handle = await openDatabase({ kind: 'postgres', url: url.toString(), poolMax: 10 });
+  await handle.migrate();
+  return {
+    ...handle,
+    destroy: async () => {
+      await handle.close();
+      await adminQuery(`drop database if exists ${name} with (force)`);
+    },
+  };
+}

@@ -1,0 +1,74 @@
+// Starts the real cardfile HTTP server in-process on a free port, over a test database, and
+// speaks HTTP to it the way clients do.
+import { type App, createApp } from '../../src/app.js';
+import { issueToken } from '../../src/auth/tokens.js';
+import { loadConfig } from '../../src/config.js';
+import type { Database } from '../../src/db/client.js';
+import { findOrCreateWorkspace } from '../../src/db/repositories/workspaces.js';
+import { seedWorkspace } from '../../src/db/seed.js';
+import { createLogger } from '../../src/observability/logger.js';
+import { openTestDatabase, type TestDatabase } from './database.js';
+
+export interface GraphQLResponse<T = any> {
+  status: number;
+  headers: Headers;
+  body: { data?: T; errors?: Array<{ message: string; path?: unknown[]; extensions?: Record<string, any> }> };
+  /** The raw response text, for checks on what must never appear in it. */
+  text: string;
+}
+
+export interface TestServer {
+  url: string;
+  database: TestDatabase;
+  db: Database;
+  app: App;
+  /** POSTs one operation; `token` goes in the Authorization header when given. */
+  graphql<T = any>(query: string, variables?: Record<string, unknown>, token?: string): Promise<GraphQLResponse<T>>;
+  /** Sends any HTTP request to the server (path relative to its base URL). */
+  request(path: string, init?: RequestInit): Promise<Response>;
+  close(): Promise<void>;
+}
+
+export interface Workspace {
+  name: string;
+  editor: string;
+  reader: string;
+}
+
+/** Creates a workspace with `contacts` seeded contacts and an editor and a reader token. */
+export async function createWorkspace(db: Database, name: string, contacts = 0): Promise<Workspace> {
+  if (contacts > 0) await seedWorkspace(db, { workspace: name, contacts });
+  else await findOrCreateWorkspace(db, name);
+  return { name, editor: await issueToken(db, name, 'editor'), reader: await issueToken(db, name, 'reader') };
+}
+
+export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
+  const database = await openTestDatabase();
+  const config = loadConfig({ NODE_ENV: 'test', PORT: '0', HOST: '127.0.0.1', ...env });
+  const app = await createApp(config, database, createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'));
+  const url = await app.listen();
+
+  const request = (path: string, init?: RequestInit) => fetch(`${url}${path}`, init);
+  const graphql = async (query: string, variables?: Record<string, unknown>, token?: string) => {
+    const response = await request('/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: JSON.stringify({ query, variables }),
+    });
+    const text = await response.text();
+    return { status: response.status, headers: response.headers, body: JSON.parse(text), text };
+  };
+
+  return {
+    url,
+    database,
+    db: database.db,
+    app,
+    graphql,
+    request,
+    close: async () => {
+      await app.close();
+      await database.destroy();
+    },
+  };
+}

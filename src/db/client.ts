@@ -25,6 +25,8 @@ export interface DatabaseHandle {
   migrate(): Promise<void>;
   /** Runs a trivial statement; throws when the database cannot answer. */
   ping(): Promise<void>;
+  /** Runs raw SQL with positional parameters ($1, $2, ...): for tooling and tests, not for the API. */
+  query<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
   close(): Promise<void>;
 }
 
@@ -34,10 +36,19 @@ export type DatabaseTarget =
 
 const migrationsFolder = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../drizzle');
 
-// Drizzle calls this before every statement it sends; the tally belongs to the current request.
-const statementCounter: DrizzleLogger = { logQuery: countStatement };
+export interface OpenOptions {
+  /** Called with every statement Drizzle sends (after it is counted for the current request). */
+  onStatement?: (text: string, params: unknown[]) => void;
+}
 
-export async function openDatabase(target: DatabaseTarget): Promise<DatabaseHandle> {
+export async function openDatabase(target: DatabaseTarget, options: OpenOptions = {}): Promise<DatabaseHandle> {
+  // Drizzle calls this before every statement it sends; the tally belongs to the current request.
+  const statementCounter: DrizzleLogger = {
+    logQuery: (text, params) => {
+      countStatement();
+      options.onStatement?.(text, params);
+    },
+  };
   if (target.kind === 'postgres') {
     const client = postgres(target.url, {
       max: target.poolMax ?? 10,
@@ -52,6 +63,7 @@ export async function openDatabase(target: DatabaseTarget): Promise<DatabaseHand
       ping: async () => {
         await client`select 1`;
       },
+      query: async <T>(text: string, params: unknown[] = []) => (await client.unsafe(text, params as never[])) as unknown as T[],
       close: () => client.end({ timeout: 5 }),
     };
   }
@@ -65,6 +77,7 @@ export async function openDatabase(target: DatabaseTarget): Promise<DatabaseHand
     ping: async () => {
       await client.query('select 1');
     },
+    query: async <T>(text: string, params: unknown[] = []) => (await client.query<T>(text, params)).rows,
     close: () => client.close(),
   };
 }

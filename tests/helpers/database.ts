@@ -2,7 +2,7 @@
 // is set (as in CI), a fresh database created on that PostgreSQL server and dropped afterwards.
 import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
-import { type DatabaseHandle, openDatabase } from '../../src/db/client.js';
+import { type DatabaseHandle, type OpenOptions, openDatabase } from '../../src/db/client.js';
 
 export const onPostgres = Boolean(process.env.DATABASE_URL);
 
@@ -20,9 +20,9 @@ async function adminQuery(statement: string) {
   }
 }
 
-export async function openTestDatabase(): Promise<TestDatabase> {
+export async function openTestDatabase(options: OpenOptions = {}): Promise<TestDatabase> {
   if (!onPostgres) {
-    const handle = await openDatabase({ kind: 'pglite' });
+    const handle = await openDatabase({ kind: 'pglite' }, options);
     await handle.migrate();
     return { ...handle, destroy: () => handle.close() };
   }
@@ -30,7 +30,7 @@ export async function openTestDatabase(): Promise<TestDatabase> {
   await adminQuery(`create database ${name}`);
   const url = new URL(process.env.DATABASE_URL!);
   url.pathname = `/${name}`;
-  const handle = await openDatabase({ kind: 'postgres', url: url.toString(), poolMax: 10 });
+  const handle = await openDatabase({ kind: 'postgres', url: url.toString(), poolMax: 10 }, options);
   await handle.migrate();
   return {
     ...handle,

@@ -26,17 +26,23 @@ export async function openTestDatabase(options: OpenOptions = {}): Promise<TestD
     await handle.migrate();
     return { ...handle, destroy: () => handle.close() };
   }
-  const name = `cardfile_test_${randomBytes(6).toString('hex')}`;
-  await adminQuery(`create database ${name}`);
-  const url = new URL(process.env.DATABASE_URL!);
-  url.pathname = `/${name}`;
-  const handle = await openDatabase({ kind: 'postgres', url: url.toString(), poolMax: 10 }, options);
+  const scratch = await createScratchDatabase();
+  const handle = await openDatabase({ kind: 'postgres', url: scratch.url, poolMax: 10 }, options);
   await handle.migrate();
   return {
     ...handle,
     destroy: async () => {
       await handle.close();
-      await adminQuery(`drop database if exists ${name} with (force)`);
+      await scratch.drop();
     },
   };
+}
+
+/** An empty database on the DATABASE_URL server, for a test that needs a URL of its own. */
+export async function createScratchDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
+  const name = `cardfile_test_${randomBytes(6).toString('hex')}`;
+  await adminQuery(`create database ${name}`);
+  const url = new URL(process.env.DATABASE_URL!);
+  url.pathname = `/${name}`;
+  return { url: url.toString(), drop: () => adminQuery(`drop database if exists ${name} with (force)`) };
 }

@@ -11,6 +11,9 @@ import type { DatabaseHandle } from './db/client.js';
 import { accessPlugin } from './graphql/access-plugin.js';
 import type { RequestContext } from './graphql/context.js';
 import { createErrorFormatter } from './graphql/error-formatting.js';
+import { executionRecordPlugin } from './graphql/execution-record-plugin.js';
+import { OperationKinds } from './graphql/operation-kind.js';
+import { createCacheLayer } from './cache/setup.js';
 import { buildSchema } from './graphql/schema.js';
 import { createGraphQLHandler } from './http/graphql-handler.js';
 import { createHttpServer } from './http/server.js';
@@ -27,11 +30,13 @@ export interface App {
 }
 
 const READY_TIMEOUT_MS = 2000;
+const SHUTDOWN_GRACE_MS = 10_000;
 
 export async function createApp(config: Config, database: DatabaseHandle, logger: Logger): Promise<App> {
   const { db } = database;
   const resolveViewer = createViewerResolver(db, config.tokenCacheTtlMs);
   const metrics = createMetrics();
+  const cache = createCacheLayer(config, logger, metrics);
 
   const apollo = new ApolloServer<RequestContext>({
     schema: buildSchema(),
@@ -39,10 +44,13 @@ export async function createApp(config: Config, database: DatabaseHandle, logger
     includeStacktraceInErrorResponses: false,
     // "Did you mean ...?" would describe the schema to anyone in production.
     hideSchemaDetailsFromClientErrors: config.production,
-    formatError: createErrorFormatter(logger),
+    formatError: createErrorFormatter(logger, { hideSchemaDetails: config.production }),
     stopOnTerminationSignals: false,
+    // The persisted-query store; responses are cached by our own tiers (src/cache/), not Apollo's.
+    cache: cache.apq,
     plugins: [
       accessPlugin(),
+      executionRecordPlugin(),
       config.introspection
         ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false })
         : ApolloServerPluginLandingPageDisabled(),
@@ -61,16 +69,25 @@ export async function createApp(config: Config, database: DatabaseHandle, logger
     maxBodyBytes: config.maxBodyBytes,
     exposeStatementCount: !config.production,
     onStatements: (count) => metrics.sqlStatements.observe(count),
-    buildContext: async (request, requestId) => {
-      const viewer = await resolveViewer(request.headers.authorization);
-      if (!viewer) return { requestId, workspace: null };
+    onCacheOutcome: (outcome) => metrics.cacheRequests.inc({ outcome }),
+    resolveViewer,
+    cache: cache.responses,
+    keys: cache.keys,
+    operationKinds: new OperationKinds(),
+    staleSeconds: config.staleWhileRevalidateSeconds,
+    createContext: (viewer, requestId, execution) => {
+      if (!viewer) return { requestId, execution, workspace: null };
+      const dependsOn = (name: string) => void execution.dependencies.add(name);
       return {
         requestId,
+        execution,
         workspace: {
           id: viewer.workspaceId,
           viewer,
           db,
-          loaders: createWorkspaceLoaders(db, viewer.workspaceId, config.loaderMaxBatchSize),
+          loaders: createWorkspaceLoaders(db, viewer.workspaceId, config.loaderMaxBatchSize, dependsOn),
+          dependsOn,
+          invalidate: (tags) => cache.responses.invalidate(viewer.workspaceId, tags),
         },
       };
     },
@@ -106,10 +123,17 @@ export async function createApp(config: Config, database: DatabaseHandle, logger
       }),
     close: async () => {
       await new Promise<void>((resolve) => {
-        server.close(() => resolve());
+        // In-flight requests finish; keep-alive connections that stay idle are cut after a grace
+        // period rather than holding the process for the whole keep-alive timeout.
+        const grace = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
+        server.close(() => {
+          clearTimeout(grace);
+          resolve();
+        });
         server.closeIdleConnections();
       });
       await apollo.stop();
+      await cache.close();
     },
   };
 }

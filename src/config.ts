@@ -25,6 +25,18 @@ export interface Config {
   introspection: boolean;
   /** Contacts seeded into the `demo` workspace on the first embedded start. */
   demoContacts: number;
+  /** Cache query responses server-side (L1 in process, L2 in Redis when REDIS_URL is set). */
+  responseCache: boolean;
+  /** Byte budget of the in-process tier; 0 turns it off. */
+  memoryCacheMaxBytes: number;
+  /** How long after expiry an entry may still be served while one refresh runs, in seconds. */
+  staleWhileRevalidateSeconds: number;
+  /** Prefix of every Redis key and channel of this deployment. */
+  cacheNamespace: string;
+  /** Longest wait for one Redis command before the cache treats Redis as unavailable, in ms. */
+  redisCommandTimeoutMs: number;
+  /** How long Redis is left alone after repeated failures before one trial command, in ms. */
+  redisCircuitOpenMs: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -45,6 +57,11 @@ function flag(env: Env, name: string, fallback: boolean): boolean {
   if (['1', 'true', 'yes'].includes(raw.toLowerCase())) return true;
   if (['0', 'false', 'no'].includes(raw.toLowerCase())) return false;
   throw new Error(`${name} must be true or false, got "${raw}"`);
+}
+
+function namespace(value: string): string {
+  if (!/^[A-Za-z0-9_.-]{1,40}$/.test(value)) throw new Error(`CACHE_NAMESPACE must be 1 to 40 letters, digits, "_", "." or "-", got "${value}"`);
+  return value;
 }
 
 export function loadConfig(env: Env = process.env): Config {
@@ -69,5 +86,11 @@ export function loadConfig(env: Env = process.env): Config {
     tokenCacheTtlMs: integer(env, 'TOKEN_CACHE_TTL_MS', 30_000, 0, 3_600_000),
     introspection: flag(env, 'INTROSPECTION', !production),
     demoContacts: integer(env, 'DEMO_CONTACTS', 2000, 0, 1_000_000),
+    responseCache: flag(env, 'RESPONSE_CACHE', true),
+    memoryCacheMaxBytes: integer(env, 'MEMORY_CACHE_MAX_BYTES', 64_000_000, 0, 16_000_000_000),
+    staleWhileRevalidateSeconds: integer(env, 'CACHE_STALE_SECONDS', 30, 0, 86_400),
+    cacheNamespace: namespace(env.CACHE_NAMESPACE || 'cf'),
+    redisCommandTimeoutMs: integer(env, 'REDIS_COMMAND_TIMEOUT_MS', 100, 1, 60_000),
+    redisCircuitOpenMs: integer(env, 'REDIS_CIRCUIT_OPEN_MS', 2000, 10, 600_000),
   };
 }

@@ -3,7 +3,7 @@
 // check again (workspaceOf / editableWorkspaceOf), so a missed case here cannot leak data.
 import type { ApolloServerPlugin } from '@apollo/server';
 import { Kind, type OperationDefinitionNode, type SelectionSetNode, type DocumentNode } from 'graphql';
-import { forbidden, unauthenticated } from '../errors.js';
+import { ErrorCode, forbidden, requestError, unauthenticated } from '../errors.js';
 import type { RequestContext } from './context.js';
 
 function onlyIntrospection(selectionSet: SelectionSetNode, document: DocumentNode, depth = 0): boolean {
@@ -23,7 +23,13 @@ export function accessPlugin(): ApolloServerPlugin<RequestContext> {
     async requestDidStart() {
       return {
         async didResolveOperation({ operation, document, contextValue }) {
+          // No operation matched (several in the document and no or a wrong operationName): nothing
+          // can execute, and Apollo answers OPERATION_RESOLUTION_FAILURE itself.
+          if (!operation) return;
           const op = operation as OperationDefinitionNode;
+          // The schema has no Subscription root; graphql-js would fail it during execution with an
+          // uncoded error that reads as an internal one.
+          if (op.operation === 'subscription') throw requestError(ErrorCode.BAD_REQUEST, 'Subscriptions are not supported.');
           if (!contextValue.workspace) {
             if (op.operation === 'query' && onlyIntrospection(op.selectionSet, document)) return;
             throw unauthenticated();

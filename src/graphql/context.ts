@@ -10,10 +10,23 @@ export interface WorkspaceScope {
   viewer: Viewer;
   db: Database;
   loaders: WorkspaceLoaders;
+  /** Records what the response depends on (see src/cache/keys.ts `tag`), for invalidation. */
+  dependsOn: (tag: string) => void;
+  /** After a write commits: purges every cached response depending on these tags, everywhere. */
+  invalidate: (tags: string[]) => Promise<void>;
+}
+
+/** What the HTTP layer learns from an execution, to decide whether its response may be cached. */
+export interface ExecutionRecord {
+  operation: 'query' | 'mutation' | 'subscription' | undefined;
+  hadErrors: boolean;
+  /** Invalidation tags of everything the response was built from. */
+  dependencies: Set<string>;
 }
 
 export interface RequestContext {
   requestId: string;
+  execution: ExecutionRecord;
   /** Null for a request without a token: only introspection is allowed then. */
   workspace: WorkspaceScope | null;
 }

@@ -3,7 +3,7 @@
 // are; database errors with a known meaning become their domain error; everything else is an
 // accident and is masked: a generic message with the request id to quote, never SQL, parameters
 // or a stack (those go to the log, redacted).
-import type { GraphQLFormattedError } from 'graphql';
+import type { GraphQLError, GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { domainErrorFor } from '../db/errors.js';
 import { CardfileError, ErrorCode } from '../errors.js';
@@ -26,8 +26,29 @@ function withoutStack(error: GraphQLFormattedError): GraphQLFormattedError {
   return { ...error, extensions };
 }
 
-export function createErrorFormatter(logger: Logger) {
-  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+/**
+ * Apollo refuses some requests (an unsupported persisted-query version, a hash that does not match
+ * its query) with a bare GraphQLError that carries a 4xx status but no code. Checked by shape, not
+ * instanceof: Apollo's copy of graphql-js need not be the one this module imports.
+ */
+function isUncodedRequestError(error: unknown): boolean {
+  const candidate = error as Partial<Pick<GraphQLError, 'path' | 'originalError' | 'extensions'>> | null;
+  if (!candidate?.extensions || candidate.path || candidate.originalError || candidate.extensions.code !== undefined) return false;
+  const status = (candidate.extensions.http as { status?: unknown } | undefined)?.status;
+  return typeof status === 'number' && status >= 400 && status < 500;
+}
+
+// graphql-js suggests names in variable-coercion messages too, which Apollo's
+// hideSchemaDetailsFromClientErrors (validation only) leaves in place.
+const suggestion = / ?Did you mean(.+?)\?$/;
+
+export interface ErrorFormatterOptions {
+  /** Drop "Did you mean ...?" hints, which describe the schema (production). */
+  hideSchemaDetails?: boolean;
+}
+
+export function createErrorFormatter(logger: Logger, options: ErrorFormatterOptions = {}) {
+  const format = (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const original = unwrapResolverError(error);
     if (original instanceof CardfileError) return withoutStack(formatted);
     const domainError = domainErrorFor(original);
@@ -36,6 +57,7 @@ export function createErrorFormatter(logger: Logger) {
     }
     const code = formatted.extensions?.code;
     if (typeof code === 'string' && passThroughCodes.has(code) && original === error) return withoutStack(formatted);
+    if (isUncodedRequestError(error)) return { message: formatted.message, extensions: { code: ErrorCode.BAD_REQUEST } };
     logger.error(
       { err: { name: (original as Error)?.name, code: (original as { code?: unknown })?.code, stack: (original as Error)?.stack?.split('\n').slice(1, 6).join('\n') }, path: formatted.path },
       'unexpected error',
@@ -45,5 +67,10 @@ export function createErrorFormatter(logger: Logger) {
       path: formatted.path,
       extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR },
     };
+  };
+  if (!options.hideSchemaDetails) return format;
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const result = format(formatted, error);
+    return suggestion.test(result.message) ? { ...result, message: result.message.replace(suggestion, '') } : result;
   };
 }

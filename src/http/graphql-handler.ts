@@ -1,20 +1,46 @@
 // GraphQL over HTTP on node:http: parses what Apollo's HTTP layer expects (headers, query string,
-// a JSON body) and writes back what it answers. A small integration of our own instead of Express:
-// nothing in the request path that cardfile does not use.
+// a JSON body), answers cache hits before Apollo's pipeline runs, and writes back what Apollo
+// answers otherwise. A small integration of our own instead of Express: nothing in the request
+// path that cardfile does not use, and a cache hit costs a lookup and a write.
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type ApolloServer, HeaderMap } from '@apollo/server';
-import type { RequestContext } from '../graphql/context.js';
+import { type ApolloServer, HeaderMap, type HTTPGraphQLRequest } from '@apollo/server';
+import type { Viewer, ViewerResolver } from '../auth/viewer.js';
+import { type CachedResponse, etagOf } from '../cache/entry.js';
+import type { CacheKeys } from '../cache/keys.js';
+import type { CacheOutcome, FillTicket, ResponseCache } from '../cache/response-cache.js';
+import type { ExecutionRecord, RequestContext } from '../graphql/context.js';
+import type { OperationKinds } from '../graphql/operation-kind.js';
 import { withStatementTally } from '../observability/statement-count.js';
+import { writeCachedResponse } from './cached-response.js';
+import { graphQLParamsOf } from './graphql-params.js';
 import { BodyError, readBody } from './request-body.js';
 
 export interface GraphQLHandlerOptions {
   apollo: ApolloServer<RequestContext>;
   maxBodyBytes: number;
-  buildContext: (request: IncomingMessage, requestId: string) => Promise<RequestContext>;
+  resolveViewer: ViewerResolver;
+  createContext: (viewer: Viewer | null, requestId: string, execution: ExecutionRecord) => RequestContext;
+  cache: ResponseCache;
+  keys: CacheKeys;
+  operationKinds: OperationKinds;
+  /** Seconds a response may be served stale after it expires, while one refresh runs. */
+  staleSeconds: number;
   /** Expose the request's SQL statement count as a response header (not in production). */
   exposeStatementCount: boolean;
   onStatements?: (count: number) => void;
+  onCacheOutcome?: (outcome: CacheOutcome) => void;
+}
+
+/** What one execution produced, as written to every request that shares it. */
+interface Execution {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+  statements: number;
+  operation: ExecutionRecord['operation'];
+  /** Set when the response may be cached. */
+  entry?: CachedResponse;
 }
 
 export function sendJsonError(response: ServerResponse, status: number, code: string, message: string, requestId?: string) {
@@ -31,9 +57,71 @@ function isJson(contentType: string | undefined): boolean {
   return !!contentType && /^application\/(graphql-response\+)?json\b/i.test(contentType.trim());
 }
 
+const MAX_AGE = /(?:^|[\s,])max-age=(\d+)/;
+// Jitter spreads the expiry of entries filled together, so they are not all refreshed at once.
+const jitter = () => 0.9 + Math.random() * 0.2;
+
 export function createGraphQLHandler(options: GraphQLHandlerOptions) {
+  const { apollo, cache } = options;
+
+  /** Runs one operation through Apollo and decides whether its answer may be cached. */
+  async function execute(httpGraphQLRequest: HTTPGraphQLRequest, viewer: Viewer | null, viewerError: unknown, requestId: string): Promise<Execution> {
+    const execution: ExecutionRecord = { operation: undefined, hadErrors: false, dependencies: new Set() };
+    const tally = { statements: 0 };
+    const result = await withStatementTally(tally, () =>
+      apollo.executeHTTPGraphQLRequest({
+        httpGraphQLRequest,
+        context: async () => {
+          if (viewerError) throw viewerError;
+          return options.createContext(viewer, requestId, execution);
+        },
+      }),
+    );
+    const headers: Record<string, string> = {};
+    for (const [name, value] of result.headers) headers[name] = value;
+    let body = '';
+    if (result.body.kind === 'complete') body = result.body.string;
+    else for await (const chunk of result.body.asyncIterator) body += chunk;
+    const status = result.status ?? 200;
+    options.onStatements?.(tally.statements);
+
+    const maxAge = Number(MAX_AGE.exec(headers['cache-control'] ?? '')?.[1] ?? 0);
+    const cacheable = status === 200 && execution.operation === 'query' && !execution.hadErrors && maxAge > 0 && viewer !== null;
+    // Errors and everything else that may not be kept are marked so for browsers and CDNs too.
+    if (!cacheable) headers['cache-control'] = 'no-store';
+    const base = { status, headers, body, statements: tally.statements, operation: execution.operation };
+    if (!cacheable || !cache.enabled) return base;
+    const now = Date.now();
+    const freshUntil = now + Math.round(maxAge * 1000 * jitter());
+    const entry: CachedResponse = {
+      body,
+      bytes: Buffer.byteLength(body),
+      etag: etagOf(body),
+      cacheControl: headers['cache-control']!,
+      maxAgeSeconds: maxAge,
+      freshUntil,
+      staleUntil: freshUntil + options.staleSeconds * 1000,
+      tags: [...execution.dependencies],
+    };
+    return { ...base, entry };
+  }
+
+  function writeExecution(request: IncomingMessage, response: ServerResponse, result: Execution, requestId: string, outcome: CacheOutcome): number {
+    const extra: Record<string, string> = options.exposeStatementCount ? { 'x-sql-statements': String(result.statements) } : {};
+    if (result.entry) return writeCachedResponse(request, response, result.entry, requestId, outcome, extra);
+    response.writeHead(result.status, {
+      ...result.headers,
+      ...extra,
+      'x-request-id': requestId,
+      'content-length': String(Buffer.byteLength(result.body)),
+    });
+    response.end(result.body);
+    return result.status;
+  }
+
   return async (request: IncomingMessage, response: ServerResponse, search: string): Promise<number> => {
     const requestId = randomUUID();
+    const method = request.method ?? 'GET';
     const headers = new HeaderMap();
     for (const [name, value] of Object.entries(request.headers)) {
       if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
@@ -41,8 +129,8 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
 
     let body: unknown;
     try {
-      const text = request.method === 'POST' ? await readBody(request, options.maxBodyBytes) : '';
-      if (request.method === 'POST' && isJson(request.headers['content-type'])) {
+      const text = method === 'POST' ? await readBody(request, options.maxBodyBytes) : '';
+      if (method === 'POST' && isJson(request.headers['content-type'])) {
         if (text.trim() === '') throw new BodyError(400, 'BAD_REQUEST', 'The request body is empty; send a JSON object with a "query".');
         try {
           body = JSON.parse(text);
@@ -59,28 +147,56 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
       return error.status;
     }
 
-    const tally = { statements: 0 };
-    const result = await withStatementTally(tally, () =>
-      options.apollo.executeHTTPGraphQLRequest({
-        httpGraphQLRequest: { method: request.method ?? 'GET', headers, search, body },
-        context: () => options.buildContext(request, requestId),
-      }),
-    );
-
-    const status = result.status ?? 200;
-    const responseHeaders: Record<string, string> = { 'x-request-id': requestId };
-    for (const [name, value] of result.headers) responseHeaders[name] = value;
-    if (result.body.kind === 'complete') {
-      options.onStatements?.(tally.statements);
-      if (options.exposeStatementCount) responseHeaders['x-sql-statements'] = String(tally.statements);
-      responseHeaders['content-length'] = String(Buffer.byteLength(result.body.string));
-      response.writeHead(status, responseHeaders);
-      response.end(result.body.string);
-      return status;
+    // The caller is resolved once, here; a bad token is answered by Apollo from the context.
+    let viewer: Viewer | null = null;
+    let viewerError: unknown;
+    try {
+      viewer = await options.resolveViewer(request.headers.authorization);
+    } catch (error) {
+      viewerError = error;
     }
-    response.writeHead(status, responseHeaders);
-    for await (const chunk of result.body.asyncIterator) response.write(chunk);
-    response.end();
-    return status;
+    const httpGraphQLRequest: HTTPGraphQLRequest = { method, headers, search, body };
+
+    const params = cache.enabled && viewer ? graphQLParamsOf(method, search, body) : undefined;
+    const isQuery = params && options.operationKinds.kindOf(params.documentHash, params.operationName, params.query) === 'query';
+    if (!params || !viewer || !isQuery) {
+      const result = await execute(httpGraphQLRequest, viewer, viewerError, requestId);
+      // A document that arrived as a bare hash is known once it ran: the next request can use the cache.
+      if (params && result.operation) options.operationKinds.remember(params.documentHash, params.operationName, result.operation);
+      options.onCacheOutcome?.('bypass');
+      return writeExecution(request, response, result, requestId, 'bypass');
+    }
+
+    const key = options.keys.response({
+      documentHash: params.documentHash,
+      operationName: params.operationName,
+      variables: params.variables,
+      workspaceId: viewer.workspaceId,
+      role: viewer.role,
+    });
+    const found = await cache.lookup(key, viewer.workspaceId);
+    if ('entry' in found) {
+      const outcome: CacheOutcome = found.stale ? 'stale' : found.tier === 'l1' ? 'hit-l1' : 'hit-l2';
+      if (found.stale) {
+        const refreshViewer = viewer;
+        cache.refreshInBackground(key, async () => {
+          const ticket = await cache.ticket(refreshViewer.workspaceId);
+          const result = await execute(httpGraphQLRequest, refreshViewer, undefined, randomUUID());
+          if (result.entry) await cache.store(key, result.entry, ticket);
+        });
+      }
+      options.onCacheOutcome?.(outcome);
+      return writeCachedResponse(request, response, found.entry, requestId, outcome);
+    }
+
+    const ticket: FillTicket = found;
+    const { value: result, shared } = await cache.singleFlight(key, async () => {
+      const executed = await execute(httpGraphQLRequest, viewer, undefined, requestId);
+      if (executed.entry) void cache.store(key, executed.entry, ticket);
+      return executed;
+    });
+    const outcome: CacheOutcome = shared ? 'coalesced' : 'miss';
+    options.onCacheOutcome?.(outcome);
+    return writeExecution(request, response, result, requestId, outcome);
   };
 }

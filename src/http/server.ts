@@ -1,6 +1,7 @@
 // The HTTP front door: routes, per-request metrics, and a last-resort guard so that no request
 // ever ends in an unhandled exception or a hang.
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import { sendJsonError } from './graphql-handler.js';
@@ -48,7 +49,7 @@ export function createHttpServer(routes: Routes, metrics: Metrics, logger: Logge
     return ['other', 404];
   };
 
-  return http.createServer((request, response) => {
+  const server = http.createServer((request, response) => {
     const started = process.hrtime.bigint();
     handle(request, response)
       .then(([route, status]) => {
@@ -62,4 +63,28 @@ export function createHttpServer(routes: Routes, metrics: Metrics, logger: Logge
         else response.destroy();
       });
   });
+
+  // Requests Node's HTTP parser refuses (raw non-ASCII bytes in the request line, a malformed
+  // header) never reach a route. Answer them in the same JSON error shape, with the statuses Node
+  // itself would use, rather than Node's empty body.
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
+    // As Node does: never write into a response already under way on this (keep-alive) socket.
+    const inFlight = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
+    if (!socket.writable || inFlight?.headersSent) {
+      socket.destroy();
+      return;
+    }
+    const [status, reason, message] =
+      error.code === 'HPE_HEADER_OVERFLOW'
+        ? [431, 'Request Header Fields Too Large', 'The request headers are too large.']
+        : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? [408, 'Request Timeout', 'The request took too long to arrive.']
+          : [400, 'Bad Request', 'The request is not valid HTTP.'];
+    const body = JSON.stringify({ errors: [{ message, extensions: { code: 'BAD_REQUEST' } }] });
+    socket.end(
+      `HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json; charset=utf-8\r\n` +
+        `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+    );
+  });
+  return server;
 }

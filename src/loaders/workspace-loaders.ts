@@ -13,18 +13,34 @@ import {
 import { noteCountsByContact, notePagesByContact, notesByIds } from '../db/repositories/notes.js';
 import { tagsByContactIds, tagsByIds } from '../db/repositories/tags.js';
 import type { CompanyRow, ContactRow, NoteRow, TagRow } from '../db/schema.js';
+import { tag } from '../cache/keys.js';
 
 type Batch<V> = (ids: readonly number[]) => Promise<V[]>;
 
-function byId<T extends { id: number }>(load: (ids: readonly number[]) => Promise<T[]>): Batch<T | null> {
+type DependsOn = (name: string) => void;
+
+// Each batch records what it read, so a cached response can be purged when any of it changes.
+// Ids that found nothing are recorded too: a later write under that id must purge the null.
+function byId<T extends { id: number }>(
+  load: (ids: readonly number[]) => Promise<T[]>,
+  dependsOn: DependsOn,
+  tagOf: (id: number) => string,
+): Batch<T | null> {
   return async (ids) => {
+    for (const id of ids) dependsOn(tagOf(id));
     const rows = new Map((await load(ids)).map((row) => [row.id, row]));
     return ids.map((id) => rows.get(id) ?? null);
   };
 }
 
-function grouped<V>(load: (ids: readonly number[]) => Promise<Map<number, V>>, empty: () => V): Batch<V> {
+function grouped<V>(
+  load: (ids: readonly number[]) => Promise<Map<number, V>>,
+  empty: () => V,
+  dependsOn: DependsOn,
+  tagOf: (id: number) => string,
+): Batch<V> {
   return async (ids) => {
+    for (const id of ids) dependsOn(tagOf(id));
     const groups = await load(ids);
     return ids.map((id) => groups.get(id) ?? empty());
   };
@@ -34,18 +50,18 @@ function scanKey(scan: Scan): string {
   return `${scan.limit}:${scan.descending}:${scan.from?.value ?? ''}:${scan.from?.id ?? ''}`;
 }
 
-export function createWorkspaceLoaders(db: Database, workspaceId: number, maxBatchSize: number) {
+export function createWorkspaceLoaders(db: Database, workspaceId: number, maxBatchSize: number, dependsOn: DependsOn) {
   const options = { maxBatchSize };
   const loader = <V>(batch: Batch<V>) => new DataLoader<number, V>(batch, options);
 
   // Nested pages: parents asking for the same page shape share one batch (one LATERAL statement).
-  const pageLoaders = <V>(load: (ids: readonly number[], scan: Scan) => Promise<Map<number, V[]>>) => {
+  const pageLoaders = <V>(load: (ids: readonly number[], scan: Scan) => Promise<Map<number, V[]>>, tagOf: (id: number) => string) => {
     const loaders = new Map<string, DataLoader<number, V[]>>();
     return (scan: Scan) => {
       const key = scanKey(scan);
       let pageLoader = loaders.get(key);
       if (!pageLoader) {
-        pageLoader = loader(grouped((ids) => load(ids, scan), () => []));
+        pageLoader = loader(grouped((ids) => load(ids, scan), () => [], dependsOn, tagOf));
         loaders.set(key, pageLoader);
       }
       return pageLoader;
@@ -53,15 +69,22 @@ export function createWorkspaceLoaders(db: Database, workspaceId: number, maxBat
   };
 
   return {
-    contact: loader<ContactRow | null>(byId((ids) => contactsByIds(db, workspaceId, ids))),
-    company: loader<CompanyRow | null>(byId((ids) => companiesByIds(db, workspaceId, ids))),
-    tag: loader<TagRow | null>(byId((ids) => tagsByIds(db, workspaceId, ids))),
-    note: loader<NoteRow | null>(byId((ids) => notesByIds(db, workspaceId, ids))),
-    tagsOfContact: loader<TagRow[]>(grouped((ids) => tagsByContactIds(db, workspaceId, ids), () => [])),
-    noteCountOfContact: loader<number>(grouped((ids) => noteCountsByContact(db, workspaceId, ids), () => 0)),
-    contactCountOfCompany: loader<number>(grouped((ids) => contactCountsByCompany(db, workspaceId, ids), () => 0)),
-    notesOfContact: pageLoaders((ids, scan) => notePagesByContact(db, workspaceId, ids, scan)),
-    contactsOfCompany: pageLoaders((ids, scan) => contactPagesByCompany(db, workspaceId, ids, scan)),
+    contact: loader<ContactRow | null>(byId((ids) => contactsByIds(db, workspaceId, ids), dependsOn, tag.contact)),
+    company: loader<CompanyRow | null>(byId((ids) => companiesByIds(db, workspaceId, ids), dependsOn, tag.company)),
+    tag: loader<TagRow | null>(byId((ids) => tagsByIds(db, workspaceId, ids), dependsOn, tag.tag)),
+    note: loader<NoteRow | null>(byId((ids) => notesByIds(db, workspaceId, ids), dependsOn, tag.note)),
+    // A contact's tags are part of the contact: tagging or untagging purges Contact:<id>.
+    tagsOfContact: loader<TagRow[]>(grouped((ids) => tagsByContactIds(db, workspaceId, ids), () => [], dependsOn, tag.contact)),
+    noteCountOfContact: loader<number>(grouped((ids) => noteCountsByContact(db, workspaceId, ids), () => 0, dependsOn, tag.contactNotes)),
+    contactCountOfCompany: loader<number>(
+      grouped((ids) => contactCountsByCompany(db, workspaceId, ids), () => 0, dependsOn, tag.companyContacts),
+    ),
+    notesOfContact: pageLoaders((ids, scan) => notePagesByContact(db, workspaceId, ids, scan), tag.contactNotes),
+    contactsOfCompany: pageLoaders(async (ids, scan) => {
+      const pages = await contactPagesByCompany(db, workspaceId, ids, scan);
+      for (const rows of pages.values()) for (const row of rows) dependsOn(tag.contact(row.id));
+      return pages;
+    }, tag.companyContacts),
   };
 }
 

@@ -1,6 +1,6 @@
 // Prometheus metrics served on GET /metrics. Labels stay bounded: route, method and status class,
 // never ids, tokens or query text.
-import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 export function createMetrics() {
   const registry = new Registry();
@@ -18,7 +18,62 @@ export function createMetrics() {
     buckets: [0, 1, 2, 3, 4, 5, 6, 8, 10, 15, 20, 50],
     registers: [registry],
   });
-  return { registry, httpDuration, sqlStatements };
+  const cacheRequests = new Counter({
+    name: 'cardfile_response_cache_requests_total',
+    help: 'GraphQL requests by cache outcome: hit-l1, hit-l2, stale, miss, coalesced (shared a concurrent miss), bypass.',
+    labelNames: ['outcome'] as const,
+    registers: [registry],
+  });
+  const cacheStores = new Counter({
+    name: 'cardfile_cache_stores_total',
+    help: 'Responses stored, by tier.',
+    labelNames: ['tier'] as const,
+    registers: [registry],
+  });
+  const cacheInvalidations = new Counter({
+    name: 'cardfile_cache_invalidations_total',
+    help: 'Entries (l1) or tags (l2) purged by mutations, by tier.',
+    labelNames: ['tier'] as const,
+    registers: [registry],
+  });
+  const cacheEvictions = new Counter({
+    name: 'cardfile_cache_evictions_total',
+    help: 'Entries evicted from the in-process tier to stay within its byte budget.',
+    registers: [registry],
+  });
+  const cacheErrors = new Counter({
+    name: 'cardfile_cache_errors_total',
+    help: 'Shared-tier operations that failed or timed out (each served as a miss).',
+    labelNames: ['operation'] as const,
+    registers: [registry],
+  });
+  const redisCircuit = new Gauge({
+    name: 'cardfile_redis_circuit_state',
+    help: 'Redis circuit breaker: 0 closed (in use), 1 half-open (trying), 2 open (skipped).',
+    registers: [registry],
+  });
+  const sources = { memoryCacheBytes: () => 0 };
+  new Gauge({
+    name: 'cardfile_cache_l1_bytes',
+    help: 'Bytes held by the in-process response cache (as counted against its budget).',
+    registers: [registry],
+    collect() {
+      this.set(sources.memoryCacheBytes());
+    },
+  });
+  return {
+    registry,
+    httpDuration,
+    sqlStatements,
+    cacheRequests,
+    cacheStores,
+    cacheInvalidations,
+    cacheEvictions,
+    cacheErrors,
+    redisCircuit,
+    /** Read at scrape time. */
+    sources,
+  };
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;

@@ -7,6 +7,8 @@ import { type DatabaseHandle, type OpenOptions, openDatabase } from '../../src/d
 export const onPostgres = Boolean(process.env.DATABASE_URL);
 
 export interface TestDatabase extends DatabaseHandle {
+  /** Unique to this database: the cache namespace of servers over it, so a shared Redis never mixes test databases. */
+  namespace: string;
   /** Closes the connection and removes the database. */
   destroy(): Promise<void>;
 }
@@ -24,13 +26,14 @@ export async function openTestDatabase(options: OpenOptions = {}): Promise<TestD
   if (!onPostgres) {
     const handle = await openDatabase({ kind: 'pglite' }, options);
     await handle.migrate();
-    return { ...handle, destroy: () => handle.close() };
+    return { ...handle, namespace: `t${randomBytes(6).toString('hex')}`, destroy: () => handle.close() };
   }
   const scratch = await createScratchDatabase();
   const handle = await openDatabase({ kind: 'postgres', url: scratch.url, poolMax: 10 }, options);
   await handle.migrate();
   return {
     ...handle,
+    namespace: scratch.name,
     destroy: async () => {
       await handle.close();
       await scratch.drop();
@@ -39,10 +42,10 @@ export async function openTestDatabase(options: OpenOptions = {}): Promise<TestD
 }
 
 /** An empty database on the DATABASE_URL server, for a test that needs a URL of its own. */
-export async function createScratchDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
+export async function createScratchDatabase(): Promise<{ name: string; url: string; drop: () => Promise<void> }> {
   const name = `cardfile_test_${randomBytes(6).toString('hex')}`;
   await adminQuery(`create database ${name}`);
   const url = new URL(process.env.DATABASE_URL!);
   url.pathname = `/${name}`;
-  return { url: url.toString(), drop: () => adminQuery(`drop database if exists ${name} with (force)`) };
+  return { name, url: url.toString(), drop: () => adminQuery(`drop database if exists ${name} with (force)`) };
 }

@@ -42,9 +42,27 @@ export async function createWorkspace(db: Database, name: string, contacts = 0):
   return { name, editor: await issueToken(db, name, 'editor'), reader: await issueToken(db, name, 'reader') };
 }
 
-export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
-  const database = await openTestDatabase();
-  const config = loadConfig({ NODE_ENV: 'test', PORT: '0', HOST: '127.0.0.1', ...env });
+export const onRedis = Boolean(process.env.REDIS_URL);
+
+export interface StartOptions {
+  /** Serve an existing database (a second instance over the same data); it is left open on close. */
+  database?: TestDatabase;
+}
+
+/**
+ * Starts a server over a fresh test database. Under REDIS_URL (as in CI) it uses that Redis for
+ * its shared tier, in a namespace of its database's own.
+ */
+export async function startTestServer(env: Record<string, string> = {}, options: StartOptions = {}): Promise<TestServer> {
+  const database = options.database ?? (await openTestDatabase());
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    PORT: '0',
+    HOST: '127.0.0.1',
+    CACHE_NAMESPACE: database.namespace,
+    ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
+    ...env,
+  });
   const app = await createApp(config, database, createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'));
   const url = await app.listen();
 
@@ -68,7 +86,7 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
     request,
     close: async () => {
       await app.close();
-      await database.destroy();
+      if (!options.database) await database.destroy();
     },
   };
 }

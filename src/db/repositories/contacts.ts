@@ -200,7 +200,7 @@ export function updateContact(
   id: number,
   expectedVersion: number,
   changes: Partial<ContactFields>,
-): Promise<ContactRow> {
+): Promise<{ contact: ContactRow; previous: ContactRow }> {
   return mapDatabaseErrors(() =>
     db.transaction(async (tx) => {
       const current = await lockContact(tx, workspaceId, id, 'input.id');
@@ -216,18 +216,20 @@ export function updateContact(
         .set({ ...changes, ...bumpVersion })
         .where(and(eq(contacts.workspaceId, workspaceId), eq(contacts.id, id)))
         .returning(contactColumns);
-      return row as ContactRow;
+      return { contact: row as ContactRow, previous: current };
     }),
   );
 }
 
-export async function softDeleteContact(db: Database, workspaceId: number, id: number): Promise<void> {
+/** Soft-deletes a live contact; returns it as it was. */
+export async function softDeleteContact(db: Database, workspaceId: number, id: number): Promise<ContactRow> {
   const rows = await db
     .update(contacts)
     .set({ deletedAt: sql`now()`, ...bumpVersion })
     .where(and(eq(contacts.workspaceId, workspaceId), eq(contacts.id, id), isNull(contacts.deletedAt)))
-    .returning({ id: contacts.id });
+    .returning(contactColumns);
   if (rows.length === 0) throw notFound('input.id', 'No contact with this id exists in this workspace.');
+  return rows[0] as ContactRow;
 }
 
 /** Adds or removes one tag; a change to a contact's tags is a change to the contact (new version). */

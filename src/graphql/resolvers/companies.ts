@@ -1,6 +1,7 @@
 import { sortValueOf } from '../../db/keyset.js';
 import { type CompanyFilter, countCompanies, createCompany, listCompanies } from '../../db/repositories/companies.js';
 import type { CompanyRow, ContactRow } from '../../db/schema.js';
+import { tag } from '../../cache/keys.js';
 import { editableWorkspaceOf, workspaceOf } from '../context.js';
 import type { Resolvers } from '../generated/resolvers.js';
 import { fromGlobalId, toGlobalId } from '../global-id.js';
@@ -22,8 +23,12 @@ export const companyResolvers: Resolvers = {
       }
       const scope = cursorScope('companies', filter);
       const page = readPageArgs(args, scope, 'text');
+      workspace.dependsOn(tag.companyList(workspace.id));
       const rows = await listCompanies(workspace.db, workspace.id, filter, scanFor(page, false));
-      for (const row of rows) workspace.loaders.company.prime(row.id, row);
+      for (const row of rows) {
+        workspace.dependsOn(tag.company(row.id));
+        workspace.loaders.company.prime(row.id, row);
+      }
       return toConnection(rows, page, scope, byName, () => countCompanies(workspace.db, workspace.id, filter));
     },
   },
@@ -46,7 +51,9 @@ export const companyResolvers: Resolvers = {
       const workspace = editableWorkspaceOf(context);
       const name = valid.text(input.name, 'input.name', valid.rules.companyName);
       const domain = valid.domain(input.domain, 'input.domain') ?? null;
-      return { company: await createCompany(workspace.db, workspace.id, { name, domain }) };
+      const company = await createCompany(workspace.db, workspace.id, { name, domain });
+      await workspace.invalidate([tag.companyList(workspace.id), tag.company(company.id)]);
+      return { company };
     },
   },
 };

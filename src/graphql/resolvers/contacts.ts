@@ -11,6 +11,7 @@ import {
 import { sortValueOf } from '../../db/keyset.js';
 import type { ContactRow } from '../../db/schema.js';
 import { badUserInput } from '../../errors.js';
+import { tag } from '../../cache/keys.js';
 import { editableWorkspaceOf, workspaceOf } from '../context.js';
 import type { ContactFilter as ContactFilterInput, Resolvers } from '../generated/resolvers.js';
 import { fromGlobalId, toGlobalId } from '../global-id.js';
@@ -68,6 +69,19 @@ function readContactFields(input: {
   return fields;
 }
 
+/**
+ * What a change to a contact makes stale: the contact itself, every contact list of the workspace
+ * (its position, or whether a filter keeps it, may have changed) and the contact lists of its
+ * company before and after the change.
+ */
+function affectedBy(workspaceId: number, contact: ContactRow, previous?: ContactRow): string[] {
+  const tags = [tag.contact(contact.id), tag.contactList(workspaceId)];
+  for (const companyId of new Set([contact.companyId, previous?.companyId])) {
+    if (companyId !== null && companyId !== undefined) tags.push(tag.companyContacts(companyId));
+  }
+  return tags;
+}
+
 export const contactResolvers: Resolvers = {
   Query: {
     contact: (_parent, { id }, context) => workspaceOf(context).loaders.contact.load(fromGlobalId(id, 'Contact', 'id')),
@@ -79,8 +93,12 @@ export const contactResolvers: Resolvers = {
       const direction = args.orderBy?.direction ?? 'ASC';
       const scope = cursorScope('contacts', field, direction, filter);
       const page = readPageArgs(args, scope, field === 'NAME' ? 'text' : 'instant');
+      workspace.dependsOn(tag.contactList(workspace.id));
       const rows = await listContacts(workspace.db, workspace.id, filter, field, scanFor(page, direction === 'DESC'));
-      for (const row of rows) workspace.loaders.contact.prime(row.id, row);
+      for (const row of rows) {
+        workspace.dependsOn(tag.contact(row.id));
+        workspace.loaders.contact.prime(row.id, row);
+      }
       return toConnection(rows, page, scope, keysetOf[field], () => countContacts(workspace.db, workspace.id, filter));
     },
   },
@@ -105,6 +123,9 @@ export const contactResolvers: Resolvers = {
         { email: null, phone: null, title: null, companyId: null, ...fields } as ContactFields,
         tagIds,
       );
+      // A new contact can appear in any list of the workspace and in its company's list; an
+      // earlier `contact(id)` answered null for its id would be wrong now too.
+      await workspace.invalidate(affectedBy(workspace.id, contact));
       return { contact };
     },
 
@@ -114,13 +135,15 @@ export const contactResolvers: Resolvers = {
       if (!Number.isInteger(input.expectedVersion) || input.expectedVersion < 1) {
         throw badUserInput('input.expectedVersion', '"input.expectedVersion" must be a positive integer.');
       }
-      const contact = await updateContact(workspace.db, workspace.id, id, input.expectedVersion, readContactFields(input));
+      const { contact, previous } = await updateContact(workspace.db, workspace.id, id, input.expectedVersion, readContactFields(input));
+      await workspace.invalidate(affectedBy(workspace.id, contact, previous));
       return { contact };
     },
 
     deleteContact: async (_parent, { input }, context) => {
       const workspace = editableWorkspaceOf(context);
-      await softDeleteContact(workspace.db, workspace.id, fromGlobalId(input.id, 'Contact', 'input.id'));
+      const deleted = await softDeleteContact(workspace.db, workspace.id, fromGlobalId(input.id, 'Contact', 'input.id'));
+      await workspace.invalidate(affectedBy(workspace.id, deleted));
       return { deletedId: input.id };
     },
 
@@ -128,14 +151,18 @@ export const contactResolvers: Resolvers = {
       const workspace = editableWorkspaceOf(context);
       const contactId = fromGlobalId(input.contactId, 'Contact', 'input.contactId');
       const tagId = fromGlobalId(input.tagId, 'Tag', 'input.tagId');
-      return { contact: await setContactTag(workspace.db, workspace.id, contactId, tagId, true) };
+      const contact = await setContactTag(workspace.db, workspace.id, contactId, tagId, true);
+      await workspace.invalidate(affectedBy(workspace.id, contact));
+      return { contact };
     },
 
     untagContact: async (_parent, { input }, context) => {
       const workspace = editableWorkspaceOf(context);
       const contactId = fromGlobalId(input.contactId, 'Contact', 'input.contactId');
       const tagId = fromGlobalId(input.tagId, 'Tag', 'input.tagId');
-      return { contact: await setContactTag(workspace.db, workspace.id, contactId, tagId, false) };
+      const contact = await setContactTag(workspace.db, workspace.id, contactId, tagId, false);
+      await workspace.invalidate(affectedBy(workspace.id, contact));
+      return { contact };
     },
   },
 };

@@ -1,4 +1,5 @@
 import { createTag, listTags } from '../../db/repositories/tags.js';
+import { tag as tagKey } from '../../cache/keys.js';
 import { editableWorkspaceOf, workspaceOf } from '../context.js';
 import type { Resolvers } from '../generated/resolvers.js';
 import { toGlobalId } from '../global-id.js';
@@ -8,6 +9,7 @@ export const tagResolvers: Resolvers = {
   Query: {
     tags: (_parent, _args, context) => {
       const workspace = workspaceOf(context);
+      workspace.dependsOn(tagKey.tagList(workspace.id));
       return listTags(workspace.db, workspace.id);
     },
   },
@@ -20,7 +22,9 @@ export const tagResolvers: Resolvers = {
     createTag: async (_parent, { input }, context) => {
       const workspace = editableWorkspaceOf(context);
       const name = valid.text(input.name, 'input.name', valid.rules.tagName);
-      return { tag: await createTag(workspace.db, workspace.id, name) };
+      const tag = await createTag(workspace.db, workspace.id, name);
+      await workspace.invalidate([tagKey.tagList(workspace.id), tagKey.tag(tag.id)]);
+      return { tag };
     },
   },
 };

@@ -1,0 +1,71 @@
+// Builds the cache layer the configuration asks for: L1 unless its budget is 0, L2 and the shared
+// APQ store when REDIS_URL is set, and the invalidation channel between instances.
+import type { KeyValueCache } from '@apollo/utils.keyvaluecache';
+import type { Config } from '../config.js';
+import type { Logger } from '../observability/logger.js';
+import type { Metrics } from '../observability/metrics.js';
+import { createApqStore } from './apq-store.js';
+import { cacheKeys, type CacheKeys } from './keys.js';
+import { MemoryTier } from './memory-tier.js';
+import { RedisConnection } from './redis-connection.js';
+import { RedisTier } from './redis-tier.js';
+import { ResponseCache } from './response-cache.js';
+
+export interface CacheLayer {
+  keys: CacheKeys;
+  responses: ResponseCache;
+  apq: KeyValueCache<string>;
+  redis: RedisConnection | undefined;
+  close(): Promise<void>;
+}
+
+const circuitValue = { closed: 0, 'half-open': 1, open: 2 } as const;
+
+export function createCacheLayer(config: Config, logger: Logger, metrics: Metrics): CacheLayer {
+  const keys = cacheKeys(config.cacheNamespace);
+  const redis = config.redisUrl
+    ? new RedisConnection(
+        { url: config.redisUrl, commandTimeoutMs: config.redisCommandTimeoutMs, failureThreshold: 3, openMs: config.redisCircuitOpenMs },
+        logger,
+        (state) => metrics.redisCircuit.set(circuitValue[state]),
+      )
+    : undefined;
+  const memory =
+    config.responseCache && config.memoryCacheMaxBytes > 0
+      ? new MemoryTier(config.memoryCacheMaxBytes, { onEvict: () => metrics.cacheEvictions.inc() })
+      : undefined;
+  const responses = new ResponseCache({
+    memory,
+    redis: config.responseCache && redis ? new RedisTier(redis, keys) : undefined,
+    refreshLockMs: 5_000,
+    keys,
+    logger,
+    events: {
+      outcome: (outcome) => metrics.cacheRequests.inc({ outcome }),
+      stored: (tier) => metrics.cacheStores.inc({ tier }),
+      invalidated: (tier, count) => metrics.cacheInvalidations.inc({ tier }, count),
+      failed: (operation) => metrics.cacheErrors.inc({ operation }),
+    },
+  });
+  if (memory) metrics.sources.memoryCacheBytes = () => memory.bytes;
+
+  if (redis) {
+    redis.start();
+    if (config.responseCache) {
+      const channel = responses.connectChannel((message) =>
+        redis.run((client) => client.publish(keys.invalidationChannel, message)),
+      );
+      void redis.subscribe(keys.invalidationChannel, channel.onMessage, channel.onSubscribed, channel.onUnsubscribed);
+    }
+  }
+
+  return {
+    keys,
+    responses,
+    apq: createApqStore(redis, keys.apqPrefix, logger),
+    redis,
+    close: async () => {
+      await redis?.close();
+    },
+  };
+}

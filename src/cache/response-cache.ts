@@ -156,6 +156,12 @@ export class ResponseCache {
     }
   }
 
+  /** An L1 entry, if any: checked again right before executing, as L1 may have been filled while L2 answered. */
+  fromMemory(key: string): CachedResponse | undefined {
+    const entry = this.memory?.get(key);
+    return entry && entry.freshUntil > Date.now() ? entry : undefined;
+  }
+
   /** Concurrent callers with the same key share one run of `execute`. */
   async singleFlight<T>(key: string, execute: () => Promise<T>): Promise<{ value: T; shared: boolean }> {
     const running = this.inFlight.get(key) as Promise<T> | undefined;

@@ -112,6 +112,7 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
     response.writeHead(result.status, {
       ...result.headers,
       ...extra,
+      'x-cache': outcome,
       'x-request-id': requestId,
       'content-length': String(Buffer.byteLength(result.body)),
     });
@@ -189,6 +190,12 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
       return writeCachedResponse(request, response, found.entry, requestId, outcome);
     }
 
+    // A concurrent request may have filled L1 while this one waited for Redis.
+    const filledMeanwhile = cache.fromMemory(key);
+    if (filledMeanwhile) {
+      options.onCacheOutcome?.('hit-l1');
+      return writeCachedResponse(request, response, filledMeanwhile, requestId, 'hit-l1');
+    }
     const ticket: FillTicket = found;
     const { value: result, shared } = await cache.singleFlight(key, async () => {
       const executed = await execute(httpGraphQLRequest, viewer, undefined, requestId);

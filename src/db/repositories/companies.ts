@@ -22,7 +22,7 @@ function filterConditions(workspaceId: number, filter: CompanyFilter): SQL[] {
   return conditions;
 }
 
-export function listCompanies(db: Database, workspaceId: number, filter: CompanyFilter, scan: Scan): Promise<CompanyRow[]> {
+export async function listCompanies(db: Database, workspaceId: number, filter: CompanyFilter, scan: Scan): Promise<CompanyRow[]> {
   const conditions = filterConditions(workspaceId, filter);
   const keyset = afterKeyset(companySortKey, companies.id, scan);
   if (keyset) conditions.push(keyset);
@@ -39,7 +39,7 @@ export async function countCompanies(db: Database, workspaceId: number, filter: 
   return row?.n ?? 0;
 }
 
-export function companiesByIds(db: Database, workspaceId: number, ids: readonly number[]): Promise<CompanyRow[]> {
+export async function companiesByIds(db: Database, workspaceId: number, ids: readonly number[]): Promise<CompanyRow[]> {
   return db
     .select()
     .from(companies)

@@ -1,5 +1,9 @@
 // Contacts: reads for lists, loaders and search, and the contact mutations. Every statement is
 // scoped to one workspace and leaves soft-deleted contacts out.
+//
+// Every function here is async, so it hands out a real Promise: a Drizzle query builder is a
+// thenable that runs its statement again each time `then` is called, and GraphQL plugins do call
+// `then` on a resolver's result a second time.
 import { and, count, eq, getTableColumns, gt, inArray, isNull, type SQL, sql } from 'drizzle-orm';
 import { notFound, conflict } from '../../errors.js';
 import type { Database } from '../client.js';
@@ -46,7 +50,7 @@ function filterConditions(workspaceId: number, filter: ContactFilter): SQL[] {
   return conditions;
 }
 
-export function listContacts(
+export async function listContacts(
   db: Database,
   workspaceId: number,
   filter: ContactFilter,
@@ -70,7 +74,7 @@ export async function countContacts(db: Database, workspaceId: number, filter: C
   return row?.n ?? 0;
 }
 
-export function contactsByIds(db: Database, workspaceId: number, ids: readonly number[]): Promise<ContactRow[]> {
+export async function contactsByIds(db: Database, workspaceId: number, ids: readonly number[]): Promise<ContactRow[]> {
   return db
     .select(contactColumns)
     .from(contacts)

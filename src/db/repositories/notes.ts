@@ -52,7 +52,7 @@ export async function noteCountsByContact(
   return new Map(rows.map((row) => [row.contactId, row.n]));
 }
 
-export function notesByIds(db: Database, workspaceId: number, ids: readonly number[]): Promise<NoteRow[]> {
+export async function notesByIds(db: Database, workspaceId: number, ids: readonly number[]): Promise<NoteRow[]> {
   return db
     .select()
     .from(notes)

@@ -3,11 +3,11 @@ import type { Database } from '../client.js';
 import { mapDatabaseErrors } from '../errors.js';
 import { contactTags, type TagRow, tags } from '../schema.js';
 
-export function listTags(db: Database, workspaceId: number): Promise<TagRow[]> {
+export async function listTags(db: Database, workspaceId: number): Promise<TagRow[]> {
   return db.select().from(tags).where(eq(tags.workspaceId, workspaceId)).orderBy(asc(tags.name), asc(tags.id));
 }
 
-export function tagsByIds(db: Database, workspaceId: number, ids: readonly number[]): Promise<TagRow[]> {
+export async function tagsByIds(db: Database, workspaceId: number, ids: readonly number[]): Promise<TagRow[]> {
   return db
     .select()
     .from(tags)

@@ -14,6 +14,7 @@ import { createErrorFormatter } from './graphql/error-formatting.js';
 import { executionRecordPlugin } from './graphql/execution-record-plugin.js';
 import { OperationKinds } from './graphql/operation-kind.js';
 import { createCacheLayer } from './cache/setup.js';
+import { loadPersistedDocuments, warmPersistedQueries } from './cache/persisted-documents.js';
 import { buildSchema } from './graphql/schema.js';
 import { createGraphQLHandler } from './http/graphql-handler.js';
 import { createHttpServer } from './http/server.js';
@@ -32,11 +33,17 @@ export interface App {
 const READY_TIMEOUT_MS = 2000;
 const SHUTDOWN_GRACE_MS = 10_000;
 
-export async function createApp(config: Config, database: DatabaseHandle, logger: Logger): Promise<App> {
+export interface AppHooks {
+  /** The clock cache entries are judged by; tests move it forward instead of waiting for expiry. */
+  now?: () => number;
+}
+
+export async function createApp(config: Config, database: DatabaseHandle, logger: Logger, hooks: AppHooks = {}): Promise<App> {
+  const now = hooks.now ?? Date.now;
   const { db } = database;
   const resolveViewer = createViewerResolver(db, config.tokenCacheTtlMs);
   const metrics = createMetrics();
-  const cache = createCacheLayer(config, logger, metrics);
+  const cache = createCacheLayer(config, logger, metrics, now);
 
   const apollo = new ApolloServer<RequestContext>({
     schema: buildSchema(),
@@ -63,6 +70,8 @@ export async function createApp(config: Config, database: DatabaseHandle, logger
     },
   });
   await apollo.start();
+  const persistedDocuments = loadPersistedDocuments();
+  await warmPersistedQueries(cache.apq, persistedDocuments);
 
   const graphql = createGraphQLHandler({
     apollo,
@@ -75,6 +84,8 @@ export async function createApp(config: Config, database: DatabaseHandle, logger
     keys: cache.keys,
     operationKinds: new OperationKinds(),
     staleSeconds: config.staleWhileRevalidateSeconds,
+    trustedDocuments: config.persistedOnly ? new Set(persistedDocuments.keys()) : undefined,
+    now,
     createContext: (viewer, requestId, execution) => {
       if (!viewer) return { requestId, execution, workspace: null };
       const dependsOn = (name: string) => void execution.dependencies.add(name);

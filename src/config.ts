@@ -31,6 +31,8 @@ export interface Config {
   memoryCacheMaxBytes: number;
   /** How long after expiry an entry may still be served while one refresh runs, in seconds. */
   staleWhileRevalidateSeconds: number;
+  /** Accept only the operations of the persisted-documents manifest (trusted documents). */
+  persistedOnly: boolean;
   /** Prefix of every Redis key and channel of this deployment. */
   cacheNamespace: string;
   /** Longest wait for one Redis command before the cache treats Redis as unavailable, in ms. */
@@ -89,6 +91,7 @@ export function loadConfig(env: Env = process.env): Config {
     responseCache: flag(env, 'RESPONSE_CACHE', true),
     memoryCacheMaxBytes: integer(env, 'MEMORY_CACHE_MAX_BYTES', 64_000_000, 0, 16_000_000_000),
     staleWhileRevalidateSeconds: integer(env, 'CACHE_STALE_SECONDS', 30, 0, 86_400),
+    persistedOnly: flag(env, 'PERSISTED_ONLY', false),
     cacheNamespace: namespace(env.CACHE_NAMESPACE || 'cf'),
     redisCommandTimeoutMs: integer(env, 'REDIS_COMMAND_TIMEOUT_MS', 100, 1, 60_000),
     redisCircuitOpenMs: integer(env, 'REDIS_CIRCUIT_OPEN_MS', 2000, 10, 600_000),

@@ -22,14 +22,16 @@ class TwoLevelCache implements KeyValueCache<string> {
     return far;
   }
 
+  // Writes to the far tier are best effort: a document Redis did not take is sent again by the
+  // client the next time another instance asks for it.
   async set(key: string, value: string, options?: KeyValueCacheSetOptions): Promise<void> {
     await this.near.set(key, value, options);
-    await this.far.set(key, value, options);
+    await this.far.set(key, value, options).catch(() => {});
   }
 
   async delete(key: string): Promise<boolean | void> {
     await this.near.delete(key);
-    await this.far.delete(key);
+    await Promise.resolve(this.far.delete(key)).catch(() => {});
   }
 }
 

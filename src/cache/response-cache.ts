@@ -21,6 +21,7 @@ export interface CacheEvents {
   stored(tier: 'l1' | 'l2'): void;
   invalidated(tier: 'l1' | 'l2', count: number): void;
   failed(operation: string): void;
+  refreshed(): void;
 }
 
 export interface Hit {
@@ -44,6 +45,8 @@ export interface ResponseCacheOptions {
   keys: CacheKeys;
   logger: Logger;
   events: CacheEvents;
+  /** The clock entries are judged by (tests move it forward instead of waiting). */
+  now: () => number;
 }
 
 interface InvalidationMessage {
@@ -110,7 +113,7 @@ export class ResponseCache {
 
   /** Looks a response up in L1, then L2. A miss returns the ticket to store its result with. */
   async lookup(key: string, workspaceId: number): Promise<Hit | FillTicket> {
-    const now = Date.now();
+    const now = this.options.now();
     const ticket: FillTicket = {
       workspaceId,
       localSequence: this.localSequences.get(workspaceId) ?? 0,
@@ -158,8 +161,9 @@ export class ResponseCache {
 
   /** An L1 entry, if any: checked again right before executing, as L1 may have been filled while L2 answered. */
   fromMemory(key: string): CachedResponse | undefined {
-    const entry = this.memory?.get(key);
-    return entry && entry.freshUntil > Date.now() ? entry : undefined;
+    const now = this.options.now();
+    const entry = this.memory?.get(key, now);
+    return entry && entry.freshUntil > now ? entry : undefined;
   }
 
   /** Concurrent callers with the same key share one run of `execute`. */
@@ -185,6 +189,7 @@ export class ResponseCache {
           if (!locked) return;
         }
         await refresh();
+        this.options.events.refreshed();
       } catch (error) {
         this.options.logger.warn({ err: { name: (error as Error)?.name } }, 'background refresh failed');
       } finally {

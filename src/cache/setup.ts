@@ -21,7 +21,7 @@ export interface CacheLayer {
 
 const circuitValue = { closed: 0, 'half-open': 1, open: 2 } as const;
 
-export function createCacheLayer(config: Config, logger: Logger, metrics: Metrics): CacheLayer {
+export function createCacheLayer(config: Config, logger: Logger, metrics: Metrics, now: () => number = Date.now): CacheLayer {
   const keys = cacheKeys(config.cacheNamespace);
   const redis = config.redisUrl
     ? new RedisConnection(
@@ -38,6 +38,7 @@ export function createCacheLayer(config: Config, logger: Logger, metrics: Metric
     memory,
     redis: config.responseCache && redis ? new RedisTier(redis, keys) : undefined,
     refreshLockMs: 5_000,
+    now,
     keys,
     logger,
     events: {
@@ -45,6 +46,7 @@ export function createCacheLayer(config: Config, logger: Logger, metrics: Metric
       stored: (tier) => metrics.cacheStores.inc({ tier }),
       invalidated: (tier, count) => metrics.cacheInvalidations.inc({ tier }, count),
       failed: (operation) => metrics.cacheErrors.inc({ operation }),
+      refreshed: () => metrics.cacheRefreshes.inc(),
     },
   });
   if (memory) metrics.sources.memoryCacheBytes = () => memory.bytes;

@@ -24,8 +24,11 @@ export interface GraphQLHandlerOptions {
   cache: ResponseCache;
   keys: CacheKeys;
   operationKinds: OperationKinds;
+  now: () => number;
   /** Seconds a response may be served stale after it expires, while one refresh runs. */
   staleSeconds: number;
+  /** When set, only these documents (sha256 hex) are accepted: trusted-documents mode. */
+  trustedDocuments: ReadonlySet<string> | undefined;
   /** Expose the request's SQL statement count as a response header (not in production). */
   exposeStatementCount: boolean;
   onStatements?: (count: number) => void;
@@ -91,7 +94,7 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
     if (!cacheable) headers['cache-control'] = 'no-store';
     const base = { status, headers, body, statements: tally.statements, operation: execution.operation };
     if (!cacheable || !cache.enabled) return base;
-    const now = Date.now();
+    const now = options.now();
     const freshUntil = now + Math.round(maxAge * 1000 * jitter());
     const entry: CachedResponse = {
       body,
@@ -148,6 +151,18 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
       return error.status;
     }
 
+    const params = graphQLParamsOf(method, search, body);
+    if (options.trustedDocuments && !(params && options.trustedDocuments.has(params.documentHash))) {
+      sendJsonError(
+        response,
+        400,
+        'PERSISTED_QUERY_NOT_FOUND',
+        'This server accepts only the operations published with its client SDK: send one of their sha256 hashes.',
+        requestId,
+      );
+      return 400;
+    }
+
     // The caller is resolved once, here; a bad token is answered by Apollo from the context.
     let viewer: Viewer | null = null;
     let viewerError: unknown;
@@ -158,9 +173,8 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
     }
     const httpGraphQLRequest: HTTPGraphQLRequest = { method, headers, search, body };
 
-    const params = cache.enabled && viewer ? graphQLParamsOf(method, search, body) : undefined;
-    const isQuery = params && options.operationKinds.kindOf(params.documentHash, params.operationName, params.query) === 'query';
-    if (!params || !viewer || !isQuery) {
+    const isQuery = cache.enabled && viewer && params && options.operationKinds.kindOf(params.documentHash, params.operationName, params.query) === 'query';
+    if (!isQuery || !params || !viewer) {
       const result = await execute(httpGraphQLRequest, viewer, viewerError, requestId);
       // A document that arrived as a bare hash is known once it ran: the next request can use the cache.
       if (params && result.operation) options.operationKinds.remember(params.documentHash, params.operationName, result.operation);

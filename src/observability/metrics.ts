@@ -47,6 +47,11 @@ export function createMetrics() {
     labelNames: ['operation'] as const,
     registers: [registry],
   });
+  const cacheRefreshes = new Counter({
+    name: 'cardfile_cache_refreshes_total',
+    help: 'Stale entries refreshed in the background (at most one at a time per key).',
+    registers: [registry],
+  });
   const redisCircuit = new Gauge({
     name: 'cardfile_redis_circuit_state',
     help: 'Redis circuit breaker: 0 closed (in use), 1 half-open (trying), 2 open (skipped).',
@@ -70,6 +75,7 @@ export function createMetrics() {
     cacheInvalidations,
     cacheEvictions,
     cacheErrors,
+    cacheRefreshes,
     redisCircuit,
     /** Read at scrape time. */
     sources,

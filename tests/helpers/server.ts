@@ -47,6 +47,8 @@ export const onRedis = Boolean(process.env.REDIS_URL);
 export interface StartOptions {
   /** Serve an existing database (a second instance over the same data); it is left open on close. */
   database?: TestDatabase;
+  /** The clock cache entries are judged by. */
+  now?: () => number;
 }
 
 /**
@@ -63,7 +65,7 @@ export async function startTestServer(env: Record<string, string> = {}, options:
     ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
     ...env,
   });
-  const app = await createApp(config, database, createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'));
+  const app = await createApp(config, database, createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'), { now: options.now });
   const url = await app.listen();
 
   const request = (path: string, init?: RequestInit) => fetch(`${url}${path}`, init);

@@ -21,11 +21,15 @@ import { createHttpServer } from './http/server.js';
 import { createWorkspaceLoaders } from './loaders/workspace-loaders.js';
 import type { Logger } from './observability/logger.js';
 import { createMetrics } from './observability/metrics.js';
+import { createViewCounting } from './views/setup.js';
 
 export interface App {
   /** Starts listening; resolves with the base URL (http://host:port). */
   listen(): Promise<string>;
-  /** Stops taking requests, lets in-flight ones finish, then stops Apollo. Leaves the database open. */
+  /**
+   * Stops taking requests, lets in-flight ones finish, stops Apollo, then counts the buffered
+   * contact views (bounded in time). Leaves the database open.
+   */
   close(): Promise<void>;
   http: http.Server;
 }
@@ -72,6 +76,7 @@ export async function createApp(config: Config, database: DatabaseHandle, logger
   await apollo.start();
   const persistedDocuments = loadPersistedDocuments();
   await warmPersistedQueries(cache.apq, persistedDocuments);
+  const views = createViewCounting(config, db, cache, metrics, logger);
 
   const graphql = createGraphQLHandler({
     apollo,
@@ -99,6 +104,7 @@ export async function createApp(config: Config, database: DatabaseHandle, logger
           loaders: createWorkspaceLoaders(db, viewer.workspaceId, config.loaderMaxBatchSize, dependsOn),
           dependsOn,
           invalidate: (tags) => cache.responses.invalidate(viewer.workspaceId, tags),
+          recordView: (contactId) => views.recorder.record(viewer.workspaceId, contactId),
         },
       };
     },
@@ -144,6 +150,8 @@ export async function createApp(config: Config, database: DatabaseHandle, logger
         server.closeIdleConnections();
       });
       await apollo.stop();
+      // No request can record a view any more: count what is buffered before Redis is closed.
+      await views.close();
       await cache.close();
     },
   };

@@ -39,6 +39,15 @@ export interface Config {
   redisCommandTimeoutMs: number;
   /** How long Redis is left alone after repeated failures before one trial command, in ms. */
   redisCircuitOpenMs: number;
+  /** How often buffered contact views are counted into contacts, in ms. */
+  viewFlushIntervalMs: number;
+  /** Most buffered views one flush statement applies. */
+  viewFlushBatchSize: number;
+  /**
+   * How long a view read from the Redis stream may stay unacknowledged before another instance
+   * replays it, in ms. At most 10 minutes: counted view ids are remembered for an hour.
+   */
+  viewClaimIdleMs: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -95,5 +104,8 @@ export function loadConfig(env: Env = process.env): Config {
     cacheNamespace: namespace(env.CACHE_NAMESPACE || 'cf'),
     redisCommandTimeoutMs: integer(env, 'REDIS_COMMAND_TIMEOUT_MS', 100, 1, 60_000),
     redisCircuitOpenMs: integer(env, 'REDIS_CIRCUIT_OPEN_MS', 2000, 10, 600_000),
+    viewFlushIntervalMs: integer(env, 'VIEW_FLUSH_INTERVAL_MS', 1000, 10, 60_000),
+    viewFlushBatchSize: integer(env, 'VIEW_FLUSH_BATCH_SIZE', 1000, 1, 10_000),
+    viewClaimIdleMs: integer(env, 'VIEW_CLAIM_IDLE_MS', 30_000, 100, 600_000),
   };
 }

@@ -46,7 +46,19 @@ export function createApqStore(redis: RedisConnection | undefined, keyPrefix: st
   keyv.on('error', (error: Error) => logger.debug({ err: { message: error.message } }, 'apq store error'));
   // A cast: KeyvAdapter's Keyv type and this package's are separate declarations of one class.
   const far = new ErrorsAreMissesCache<string>(new KeyvAdapter(keyv as never), { error: () => {}, warn: () => {}, info: () => {}, debug: () => {} });
-  return new TwoLevelCache(near, prefixed(far, keyPrefix));
+  return new TwoLevelCache(near, prefixed(bounded(far, redis), keyPrefix));
+}
+
+/**
+ * The far tier through the connection's command timeout and circuit breaker: a Redis that stops
+ * answering without closing the connection costs a miss, never a request waiting on it.
+ */
+function bounded(cache: KeyValueCache<string>, redis: RedisConnection): KeyValueCache<string> {
+  return {
+    get: (key) => redis.run(() => cache.get(key)).catch(() => undefined),
+    set: (key, value, options) => redis.run(() => cache.set(key, value, options)).catch(() => {}),
+    delete: (key) => redis.run(async () => cache.delete(key)).catch(() => false),
+  };
 }
 
 function prefixed(cache: KeyValueCache<string>, prefix: string): KeyValueCache<string> {

@@ -64,6 +64,8 @@ export function cacheKeys(namespace: string) {
     /** Held by the one instance refreshing a stale entry. */
     refreshLock: (responseKey: string) => `${prefix}lock:${responseKey}`,
     invalidationChannel: `${prefix}invalidations`,
+    /** The stream recorded contact views wait in until a flusher counts them (src/views/). */
+    viewStream: `${prefix}views`,
     /** Apollo prefixes persisted-query keys with `apq:` itself: ours become `<namespace>:apq:<sha256>`. */
     apqPrefix: prefix,
   };

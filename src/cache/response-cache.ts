@@ -7,6 +7,10 @@
 // in every other instance's L1. Fills that began before the purge are refused by sequence checks.
 // L1 is trusted only while this instance is subscribed to that channel; when the subscription
 // drops, L1 is emptied and bypassed until it is back, since invalidations may have been missed.
+// The channel alone is not enough: a message can reach this instance after the mutation that sent
+// it has responded, and a client may read here in between. So with Redis, an L1 entry remembers
+// the workspace's write sequence it was current at, and is served only while Redis still reports
+// that sequence (one GET); otherwise L2, which every purge has reached by then, decides.
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../observability/logger.js';
 import type { CachedResponse } from './entry.js';
@@ -58,8 +62,15 @@ interface InvalidationMessage {
 export class ResponseCache {
   private readonly instanceId = randomUUID();
   private readonly localSequences = new Map<number, number>();
-  private readonly inFlight = new Map<string, Promise<unknown>>();
+  private readonly inFlight = new Map<string, { ticket: FillTicket; promise: Promise<unknown> }>();
   private readonly refreshing = new Set<string>();
+  /**
+   * Tags of purges that did not reach Redis, by workspace. Until they do, this instance does not
+   * read that workspace from Redis, which may still hold what those writes replaced.
+   */
+  private readonly unsent = new Map<number, Set<string>>();
+  /** With Redis: the workspace write sequence each L1 entry was current at. */
+  private readonly confirmedAt = new WeakMap<CachedResponse, string>();
   /** False while L1 cannot hear other instances' invalidations. */
   private memoryTrusted: boolean;
   private publish: ((message: string) => Promise<unknown>) | undefined;
@@ -95,6 +106,8 @@ export class ResponseCache {
       onSubscribed: () => {
         this.options.memory?.clear();
         this.memoryTrusted = true;
+        // Redis is back: the purges it missed reach it, and the other instances, now.
+        for (const workspaceId of [...this.unsent.keys()]) void this.sendPurge(workspaceId, []);
       },
       onUnsubscribed: () => {
         this.memoryTrusted = false;
@@ -119,15 +132,17 @@ export class ResponseCache {
       localSequence: this.localSequences.get(workspaceId) ?? 0,
       redisSequence: undefined,
     };
+    // Without its missed purges, Redis may answer with what a write of this instance replaced.
+    if (this.unsent.has(workspaceId) && !(await this.sendPurge(workspaceId, []))) return ticket;
     const local = this.memory?.get(key, now);
-    if (local) return { entry: local, tier: 'l1', stale: local.freshUntil <= now };
+    if (local && (await this.stillCurrent(local, workspaceId))) return { entry: local, tier: 'l1', stale: local.freshUntil <= now };
     if (this.options.redis) {
       try {
         const { entry, sequence } = await this.options.redis.get(key, workspaceId);
         ticket.redisSequence = sequence;
         if (entry && entry.staleUntil > now) {
           // Copy into L1 only if no purge for this workspace happened while Redis answered.
-          if (this.memory && (this.localSequences.get(workspaceId) ?? 0) === ticket.localSequence) this.memory.set(key, entry);
+          if (this.memory && (this.localSequences.get(workspaceId) ?? 0) === ticket.localSequence) this.remember(key, entry, sequence);
           return { entry, tier: 'l2', stale: entry.freshUntil <= now };
         }
       } catch {
@@ -135,6 +150,24 @@ export class ResponseCache {
       }
     }
     return ticket;
+  }
+
+  private remember(key: string, entry: CachedResponse, sequence: string | undefined) {
+    if (sequence !== undefined) this.confirmedAt.set(entry, sequence);
+    this.memory?.set(key, entry);
+  }
+
+  /** Whether no write in the workspace has reached Redis since an L1 entry was filled. */
+  private async stillCurrent(entry: CachedResponse, workspaceId: number): Promise<boolean> {
+    if (!this.options.redis) return true;
+    const sequence = this.confirmedAt.get(entry);
+    if (sequence === undefined) return false;
+    try {
+      return (await this.options.redis.sequence(workspaceId)) === sequence;
+    } catch {
+      this.options.events.failed('l2-sequence');
+      return false;
+    }
   }
 
   /** A ticket for a fill that does not follow a lookup (a background refresh). */
@@ -147,7 +180,7 @@ export class ResponseCache {
   async store(key: string, entry: CachedResponse, ticket: FillTicket): Promise<void> {
     if ((this.localSequences.get(ticket.workspaceId) ?? 0) !== ticket.localSequence) return;
     if (this.memory) {
-      this.memory.set(key, entry);
+      this.remember(key, entry, ticket.redisSequence);
       this.options.events.stored('l1');
     }
     if (this.options.redis && ticket.redisSequence !== undefined) {
@@ -166,13 +199,27 @@ export class ResponseCache {
     return entry && entry.freshUntil > now ? entry : undefined;
   }
 
-  /** Concurrent callers with the same key share one run of `execute`. */
-  async singleFlight<T>(key: string, execute: () => Promise<T>): Promise<{ value: T; shared: boolean }> {
-    const running = this.inFlight.get(key) as Promise<T> | undefined;
-    if (running) return { value: await running, shared: true };
-    const promise = execute().finally(() => this.inFlight.delete(key));
-    this.inFlight.set(key, promise);
-    return { value: await promise, shared: false };
+  /**
+   * Concurrent callers with the same key share one run of `execute`, but only callers that saw the
+   * same write sequences: a request that arrives after a write was acknowledged must not take the
+   * answer of an execution that began before it. While Redis cannot tell (no sequence), nothing
+   * proves that no other instance wrote meanwhile, so each caller runs its own.
+   */
+  async singleFlight<T>(key: string, ticket: FillTicket, execute: () => Promise<T>): Promise<{ value: T; shared: boolean }> {
+    const running = this.inFlight.get(key);
+    if (running && this.sameWrites(running.ticket, ticket)) return { value: (await running.promise) as T, shared: true };
+    const flight: { ticket: FillTicket; promise: Promise<T> } = { ticket, promise: execute() };
+    flight.promise = flight.promise.finally(() => {
+      if (this.inFlight.get(key) === flight) this.inFlight.delete(key);
+    });
+    this.inFlight.set(key, flight);
+    return { value: await flight.promise, shared: false };
+  }
+
+  private sameWrites(running: FillTicket, arriving: FillTicket): boolean {
+    if (running.workspaceId !== arriving.workspaceId || running.localSequence !== arriving.localSequence) return false;
+    if (!this.options.redis) return true;
+    return running.redisSequence !== undefined && running.redisSequence === arriving.redisSequence;
   }
 
   /**
@@ -207,15 +254,36 @@ export class ResponseCache {
     this.bumpLocal(workspaceId);
     this.options.events.invalidated('l1', this.options.memory?.purge(tags) ?? 0);
     if (!this.options.redis) return;
+    await this.sendPurge(workspaceId, tags);
+  }
+
+  /**
+   * Purges `tags`, with any earlier purges of the workspace that did not get through, in Redis,
+   * then tells the other instances. False when Redis could not be reached: the write itself has
+   * committed and stays acknowledged, and the tags are kept to be sent once Redis answers again.
+   */
+  private async sendPurge(workspaceId: number, tags: string[]): Promise<boolean> {
+    const sending = [...new Set([...(this.unsent.get(workspaceId) ?? []), ...tags])];
+    if (sending.length === 0) return true;
     try {
-      await this.options.redis.purge(workspaceId, tags);
-      this.options.events.invalidated('l2', tags.length);
-      const message: InvalidationMessage = { origin: this.instanceId, workspaceId, tags };
-      await this.publish?.(JSON.stringify(message));
+      await this.options.redis!.purge(workspaceId, sending);
     } catch (error) {
-      // The write itself has committed and stays acknowledged; entries in Redis expire by TTL.
+      let kept = this.unsent.get(workspaceId);
+      if (!kept) this.unsent.set(workspaceId, (kept = new Set()));
+      for (const name of tags) kept.add(name);
       this.options.events.failed('l2-purge');
-      this.options.logger.warn({ err: { message: (error as Error)?.message }, tags: tags.length }, 'cache purge did not reach redis');
+      this.options.logger.warn({ err: { message: (error as Error)?.message }, tags: sending.length }, 'cache purge did not reach redis');
+      return false;
     }
+    const kept = this.unsent.get(workspaceId);
+    if (kept) {
+      for (const name of sending) kept.delete(name);
+      if (kept.size === 0) this.unsent.delete(workspaceId);
+    }
+    this.options.events.invalidated('l2', sending.length);
+    // Another instance that misses this message still sees the write sequence move (stillCurrent).
+    const message: InvalidationMessage = { origin: this.instanceId, workspaceId, tags: sending };
+    await this.publish?.(JSON.stringify(message)).catch(() => this.options.events.failed('publish'));
+    return true;
   }
 }

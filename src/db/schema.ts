@@ -11,6 +11,7 @@ import {
   text,
   timestamp,
   uniqueIndex,
+  uuid,
 } from 'drizzle-orm/pg-core';
 
 const id = () => bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity();
@@ -92,6 +93,10 @@ export const contacts = pgTable(
     updatedAt: instant('updated_at'),
     version: integer('version').notNull().default(1),
     deletedAt: timestamp('deleted_at', { withTimezone: true, precision: 3, mode: 'date' }),
+    // Written only by the view flusher (src/views/): a view is not an edit, so neither `version`
+    // nor `updated_at` moves when these do.
+    viewCount: integer('view_count').notNull().default(0),
+    lastViewedAt: timestamp('last_viewed_at', { withTimezone: true, precision: 3, mode: 'date' }),
   },
   (t) => [
     // One keyset index per orderBy; only live contacts are ever listed.
@@ -156,6 +161,34 @@ export const notes = pgTable(
   },
   // Contact.notes: newest first, keyset over (created_at, id); also the foreign-key index.
   (t) => [index('notes_contact_created_idx').on(t.contactId, t.createdAt, t.id)],
+);
+
+// Views waiting to be counted, when Redis is not configured or not answering (otherwise they wait
+// in a Redis stream). The flusher deletes the rows it applies in the transaction that applies them.
+export const contactViewBuffer = pgTable('contact_view_buffer', {
+  id: id(),
+  // The view's own id: the same view may reach both buffers (an XADD that timed out on our side
+  // but landed in Redis), and applied_contact_views counts it once.
+  viewId: uuid('view_id').notNull(),
+  workspaceId: bigint('workspace_id', { mode: 'number' }).notNull(),
+  contactId: bigint('contact_id', { mode: 'number' })
+    .notNull()
+    .references(() => contacts.id, { onDelete: 'cascade' }),
+  viewedAt: timestamp('viewed_at', { withTimezone: true, precision: 3, mode: 'date' }).notNull(),
+});
+
+// The ids of views already counted, written in the transaction that counts them: a buffered view
+// delivered again (a stream entry replayed after a crash before XACK, or claimed by a second
+// instance) finds its id here and is skipped. Rows are pruned after an hour, far longer than an
+// entry can stay pending.
+export const appliedContactViews = pgTable(
+  'applied_contact_views',
+  {
+    viewId: uuid('view_id').primaryKey(),
+    appliedAt: timestamp('applied_at', { withTimezone: true, precision: 3, mode: 'date' }).notNull().defaultNow(),
+  },
+  // Pruning by age.
+  (t) => [index('applied_contact_views_applied_at_idx').on(t.appliedAt)],
 );
 
 /** A contact as the API reads it: search_text is the database's own business. */

@@ -1,22 +1,28 @@
 // Who may run what, decided once per operation before anything executes: without a token only
-// introspection (for Sandbox and codegen) is allowed; mutations need an editor token. Resolvers
-// check again (workspaceOf / editableWorkspaceOf), so a missed case here cannot leak data.
+// introspection (for Sandbox and codegen) is allowed; mutations need an editor token, except
+// recordContactView, which only counts a view and is open to anyone who may read the contact.
+// Resolvers check again (workspaceOf / editableWorkspaceOf), so a missed case here cannot leak data.
 import type { ApolloServerPlugin } from '@apollo/server';
 import { Kind, type OperationDefinitionNode, type SelectionSetNode, type DocumentNode } from 'graphql';
 import { ErrorCode, forbidden, requestError, unauthenticated } from '../errors.js';
 import type { RequestContext } from './context.js';
 
-function onlyIntrospection(selectionSet: SelectionSetNode, document: DocumentNode, depth = 0): boolean {
+/** Whether every root field the selection reaches (through fragments too) passes `allowed`. */
+function onlyRootFields(selectionSet: SelectionSetNode, document: DocumentNode, allowed: (name: string) => boolean, depth = 0): boolean {
   if (depth > 10) return false;
   return selectionSet.selections.every((selection) => {
-    if (selection.kind === Kind.FIELD) return selection.name.value.startsWith('__');
-    if (selection.kind === Kind.INLINE_FRAGMENT) return onlyIntrospection(selection.selectionSet, document, depth + 1);
+    if (selection.kind === Kind.FIELD) return allowed(selection.name.value);
+    if (selection.kind === Kind.INLINE_FRAGMENT) return onlyRootFields(selection.selectionSet, document, allowed, depth + 1);
     const fragment = document.definitions.find(
       (definition) => definition.kind === Kind.FRAGMENT_DEFINITION && definition.name.value === selection.name.value,
     );
-    return fragment?.kind === Kind.FRAGMENT_DEFINITION && onlyIntrospection(fragment.selectionSet, document, depth + 1);
+    return fragment?.kind === Kind.FRAGMENT_DEFINITION && onlyRootFields(fragment.selectionSet, document, allowed, depth + 1);
   });
 }
+
+const isIntrospection = (name: string) => name.startsWith('__');
+/** The one mutation a reader token may run: recording a view is part of reading. */
+const isReaderMutation = (name: string) => name === 'recordContactView';
 
 export function accessPlugin(): ApolloServerPlugin<RequestContext> {
   return {
@@ -31,10 +37,14 @@ export function accessPlugin(): ApolloServerPlugin<RequestContext> {
           // uncoded error that reads as an internal one.
           if (op.operation === 'subscription') throw requestError(ErrorCode.BAD_REQUEST, 'Subscriptions are not supported.');
           if (!contextValue.workspace) {
-            if (op.operation === 'query' && onlyIntrospection(op.selectionSet, document)) return;
+            if (op.operation === 'query' && onlyRootFields(op.selectionSet, document, isIntrospection)) return;
             throw unauthenticated();
           }
-          if (op.operation === 'mutation' && contextValue.workspace.viewer.role !== 'editor') {
+          if (
+            op.operation === 'mutation' &&
+            contextValue.workspace.viewer.role !== 'editor' &&
+            !onlyRootFields(op.selectionSet, document, isReaderMutation)
+          ) {
             throw forbidden('This token may only read; changes need an editor token.');
           }
         },

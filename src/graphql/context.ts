@@ -14,6 +14,8 @@ export interface WorkspaceScope {
   dependsOn: (tag: string) => void;
   /** After a write commits: purges every cached response depending on these tags, everywhere. */
   invalidate: (tags: string[]) => Promise<void>;
+  /** Buffers one view of a contact of this workspace (src/views/); resolves once it is durable. */
+  recordView: (contactId: number) => Promise<void>;
 }
 
 /** What the HTTP layer learns from an execution, to decide whether its response may be cached. */

@@ -11,6 +11,7 @@ import { nodeResolvers } from './resolvers/node.js';
 import { noteResolvers } from './resolvers/notes.js';
 import { tagResolvers } from './resolvers/tags.js';
 import { viewerResolvers } from './resolvers/viewer.js';
+import { viewResolvers } from './resolvers/views.js';
 import { DateTime } from './scalars.js';
 
 export const schemaPath = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../schema.graphql');
@@ -23,6 +24,7 @@ const resolvers: Resolvers[] = [
   companyResolvers,
   tagResolvers,
   noteResolvers,
+  viewResolvers,
 ];
 
 export function buildSchema(): GraphQLSchema {

@@ -211,7 +211,7 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
       return writeCachedResponse(request, response, filledMeanwhile, requestId, 'hit-l1');
     }
     const ticket: FillTicket = found;
-    const { value: result, shared } = await cache.singleFlight(key, async () => {
+    const { value: result, shared } = await cache.singleFlight(key, ticket, async () => {
       const executed = await execute(httpGraphQLRequest, viewer, undefined, requestId);
       if (executed.entry) void cache.store(key, executed.entry, ticket);
       return executed;

@@ -57,6 +57,23 @@ export function createMetrics() {
     help: 'Redis circuit breaker: 0 closed (in use), 1 half-open (trying), 2 open (skipped).',
     registers: [registry],
   });
+  const viewsRecorded = new Counter({
+    name: 'cardfile_contact_views_recorded_total',
+    help: 'Contact views acknowledged, by the buffer they were written to: redis (the stream) or postgres (Redis unset or failing).',
+    labelNames: ['buffer'] as const,
+    registers: [registry],
+  });
+  const viewsFlushed = new Counter({
+    name: 'cardfile_contact_views_flushed_total',
+    help: 'Buffered contact views taken by the flusher (each counted into its contact once, wherever it was taken).',
+    registers: [registry],
+  });
+  const viewFlushErrors = new Counter({
+    name: 'cardfile_contact_view_flush_errors_total',
+    help: 'Flushes that failed and left their views buffered for the next one, by buffer.',
+    labelNames: ['buffer'] as const,
+    registers: [registry],
+  });
   const sources = { memoryCacheBytes: () => 0 };
   new Gauge({
     name: 'cardfile_cache_l1_bytes',
@@ -77,6 +94,9 @@ export function createMetrics() {
     cacheErrors,
     cacheRefreshes,
     redisCircuit,
+    viewsRecorded,
+    viewsFlushed,
+    viewFlushErrors,
     /** Read at scrape time. */
     sources,
   };

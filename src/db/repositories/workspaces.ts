@@ -1,6 +1,6 @@
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { Database } from '../client.js';
-import { apiTokens, type Role, type WorkspaceRow, workspaces } from '../schema.js';
+import { apiTokens, contacts, type Role, type WorkspaceRow, workspaces } from '../schema.js';
 
 export async function findWorkspaceByName(db: Database, name: string): Promise<WorkspaceRow | undefined> {
   const [row] = await db.select().from(workspaces).where(eq(workspaces.name, name));
@@ -29,4 +29,20 @@ export async function findTokenGrant(db: Database, tokenHash: string): Promise<T
 
 export async function insertToken(db: Database, workspaceId: number, tokenHash: string, role: Role): Promise<void> {
   await db.insert(apiTokens).values({ workspaceId, tokenHash, role });
+}
+
+/**
+ * Workspaces by their latest contact change, most recent first: the ones worth warming at start.
+ * One backward probe of contacts_workspace_updated_idx per workspace, never a scan of contacts.
+ */
+export async function recentlyActiveWorkspaces(db: Database, limit: number): Promise<Array<{ id: number; name: string }>> {
+  return db
+    .select({ id: workspaces.id, name: workspaces.name })
+    .from(workspaces)
+    .orderBy(
+      sql`(select max(${contacts.updatedAt}) from ${contacts}
+           where ${contacts.workspaceId} = ${workspaces.id} and ${contacts.deletedAt} is null) desc nulls last`,
+      workspaces.id,
+    )
+    .limit(limit);
 }

@@ -73,6 +73,8 @@ export type Contact = Node & {
   firstName: Scalars['String']['output'];
   id: Scalars['ID']['output'];
   lastName: Scalars['String']['output'];
+  /** When the latest counted view was recorded; null before the first. */
+  lastViewedAt?: Maybe<Scalars['DateTime']['output']>;
   /** Newest first. */
   notes: NoteConnection;
   phone?: Maybe<Scalars['String']['output']>;
@@ -81,6 +83,8 @@ export type Contact = Node & {
   updatedAt: Scalars['DateTime']['output'];
   /** Increases by one on every change; pass it back as `expectedVersion` to update. */
   version: Scalars['Int']['output'];
+  /** How many views `recordContactView` has counted. Recent views appear after a short delay. */
+  viewCount: Scalars['Int']['output'];
 };
 
 
@@ -173,6 +177,12 @@ export type Mutation = {
   createContact: CreateContactPayload;
   createTag: CreateTagPayload;
   deleteContact: DeleteContactPayload;
+  /**
+   * Records that the caller looked at a contact. Unlike every other mutation it is open to reader
+   * tokens: anyone who may read a contact may count a view of it. The answer comes once the view is
+   * stored durably; `Contact.viewCount` shows it after the next background flush (about a second).
+   */
+  recordContactView: RecordContactViewPayload;
   tagContact: TagContactPayload;
   untagContact: UntagContactPayload;
   /** Fails with CONFLICT when `expectedVersion` is not the contact's current version. */
@@ -202,6 +212,11 @@ export type MutationCreateTagArgs = {
 
 export type MutationDeleteContactArgs = {
   input: DeleteContactInput;
+};
+
+
+export type MutationRecordContactViewArgs = {
+  input: RecordContactViewInput;
 };
 
 
@@ -308,6 +323,16 @@ export type QueryContactsArgs = {
 
 export type QueryNodeArgs = {
   id: Scalars['ID']['input'];
+};
+
+export type RecordContactViewInput = {
+  contactId: Scalars['ID']['input'];
+};
+
+/** Deliberately small: recording a view is meant to be cheap, and it does not change the contact yet. */
+export type RecordContactViewPayload = {
+  __typename?: 'RecordContactViewPayload';
+  contactId: Scalars['ID']['output'];
 };
 
 export type Role =
@@ -475,6 +500,8 @@ export type ResolversTypes = {
   OrderDirection: OrderDirection;
   PageInfo: ResolverTypeWrapper<PageInfoModel>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  RecordContactViewInput: RecordContactViewInput;
+  RecordContactViewPayload: ResolverTypeWrapper<RecordContactViewPayload>;
   Role: Role;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   Tag: ResolverTypeWrapper<TagRow>;
@@ -520,6 +547,8 @@ export type ResolversParentTypes = {
   NoteEdge: NoteEdgeModel;
   PageInfo: PageInfoModel;
   Query: Record<PropertyKey, never>;
+  RecordContactViewInput: RecordContactViewInput;
+  RecordContactViewPayload: RecordContactViewPayload;
   String: Scalars['String']['output'];
   Tag: TagRow;
   TagContactInput: TagContactInput;
@@ -571,12 +600,14 @@ export type ContactResolvers<ContextType = RequestContext, ParentType extends Re
   firstName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   lastName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  lastViewedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   notes?: Resolver<ResolversTypes['NoteConnection'], ParentType, ContextType, Partial<ContactNotesArgs>>;
   phone?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   tags?: Resolver<Array<ResolversTypes['Tag']>, ParentType, ContextType>;
   title?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   version?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  viewCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
@@ -617,6 +648,7 @@ export type MutationResolvers<ContextType = RequestContext, ParentType extends R
   createContact?: Resolver<ResolversTypes['CreateContactPayload'], ParentType, ContextType, RequireFields<MutationCreateContactArgs, 'input'>>;
   createTag?: Resolver<ResolversTypes['CreateTagPayload'], ParentType, ContextType, RequireFields<MutationCreateTagArgs, 'input'>>;
   deleteContact?: Resolver<ResolversTypes['DeleteContactPayload'], ParentType, ContextType, RequireFields<MutationDeleteContactArgs, 'input'>>;
+  recordContactView?: Resolver<ResolversTypes['RecordContactViewPayload'], ParentType, ContextType, RequireFields<MutationRecordContactViewArgs, 'input'>>;
   tagContact?: Resolver<ResolversTypes['TagContactPayload'], ParentType, ContextType, RequireFields<MutationTagContactArgs, 'input'>>;
   untagContact?: Resolver<ResolversTypes['UntagContactPayload'], ParentType, ContextType, RequireFields<MutationUntagContactArgs, 'input'>>;
   updateContact?: Resolver<ResolversTypes['UpdateContactPayload'], ParentType, ContextType, RequireFields<MutationUpdateContactArgs, 'input'>>;
@@ -659,6 +691,10 @@ export type QueryResolvers<ContextType = RequestContext, ParentType extends Reso
   node?: Resolver<Maybe<ResolversTypes['Node']>, ParentType, ContextType, RequireFields<QueryNodeArgs, 'id'>>;
   tags?: Resolver<Array<ResolversTypes['Tag']>, ParentType, ContextType>;
   viewer?: Resolver<ResolversTypes['Viewer'], ParentType, ContextType>;
+};
+
+export type RecordContactViewPayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['RecordContactViewPayload'] = ResolversParentTypes['RecordContactViewPayload']> = {
+  contactId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
 };
 
 export type TagResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Tag'] = ResolversParentTypes['Tag']> = {
@@ -710,6 +746,7 @@ export type Resolvers<ContextType = RequestContext> = {
   NoteEdge?: NoteEdgeResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  RecordContactViewPayload?: RecordContactViewPayloadResolvers<ContextType>;
   Tag?: TagResolvers<ContextType>;
   TagContactPayload?: TagContactPayloadResolvers<ContextType>;
   UntagContactPayload?: UntagContactPayloadResolvers<ContextType>;

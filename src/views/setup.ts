@@ -1,0 +1,37 @@
+// Builds view counting for an app: the recorder the recordContactView mutation writes through, and
+// this instance's flusher, started at once. The Redis stream is used when the cache layer has a
+// Redis connection (REDIS_URL); otherwise views wait in PostgreSQL only.
+import type { CacheLayer } from '../cache/setup.js';
+import type { Config } from '../config.js';
+import type { Database } from '../db/client.js';
+import type { Logger } from '../observability/logger.js';
+import type { Metrics } from '../observability/metrics.js';
+import { ViewFlusher } from './flusher.js';
+import { ViewRecorder } from './recorder.js';
+import { ViewStream } from './view-stream.js';
+
+export interface ViewCounting {
+  recorder: ViewRecorder;
+  /** Drains the buffers (bounded), then stops the flusher. Before the Redis connection closes. */
+  close(): Promise<void>;
+}
+
+export function createViewCounting(config: Config, db: Database, cache: CacheLayer, metrics: Metrics, logger: Logger): ViewCounting {
+  const stream = cache.redis ? new ViewStream(cache.redis, cache.keys.viewStream) : undefined;
+  const recorder = new ViewRecorder(db, stream, (buffer) => metrics.viewsRecorded.inc({ buffer }));
+  const flusher = new ViewFlusher({
+    db,
+    stream,
+    intervalMs: config.viewFlushIntervalMs,
+    batchSize: config.viewFlushBatchSize,
+    claimIdleMs: config.viewClaimIdleMs,
+    invalidate: (workspaceId, tags) => cache.responses.invalidate(workspaceId, tags),
+    logger,
+    events: {
+      flushed: (count) => metrics.viewsFlushed.inc(count),
+      failed: (buffer) => metrics.viewFlushErrors.inc({ buffer }),
+    },
+  });
+  flusher.start();
+  return { recorder, close: () => flusher.close() };
+}

@@ -15,6 +15,7 @@ import { executionRecordPlugin } from './graphql/execution-record-plugin.js';
 import { OperationKinds } from './graphql/operation-kind.js';
 import { createCacheLayer } from './cache/setup.js';
 import { loadPersistedDocuments, warmPersistedQueries } from './cache/persisted-documents.js';
+import { warmHotOperations } from './cache/hot-operations.js';
 import { buildSchema } from './graphql/schema.js';
 import { createGraphQLHandler } from './http/graphql-handler.js';
 import { createHttpServer } from './http/server.js';
@@ -32,6 +33,8 @@ export interface App {
    */
   close(): Promise<void>;
   http: http.Server;
+  /** Settles when start-up cache warming has finished (or given up). */
+  warmed: Promise<void>;
 }
 
 const READY_TIMEOUT_MS = 2000;
@@ -75,6 +78,8 @@ export async function createApp(config: Config, database: DatabaseHandle, logger
   });
   await apollo.start();
   const persistedDocuments = loadPersistedDocuments();
+  const operationKinds = new OperationKinds();
+  for (const [hash, document] of persistedDocuments) operationKinds.learn(hash, document);
   await warmPersistedQueries(cache.apq, persistedDocuments);
   const views = createViewCounting(config, db, cache, metrics, logger);
 
@@ -87,7 +92,7 @@ export async function createApp(config: Config, database: DatabaseHandle, logger
     resolveViewer,
     cache: cache.responses,
     keys: cache.keys,
-    operationKinds: new OperationKinds(),
+    operationKinds,
     staleSeconds: config.staleWhileRevalidateSeconds,
     trustedDocuments: config.persistedOnly ? new Set(persistedDocuments.keys()) : undefined,
     now,
@@ -124,11 +129,26 @@ export async function createApp(config: Config, database: DatabaseHandle, logger
     return result;
   };
 
-  const server = createHttpServer({ graphql, ready }, metrics, logger);
+  // In the background: the server serves while the cache warms.
+  const warming = warmHotOperations(
+    db,
+    persistedDocuments,
+    graphql.prefetch,
+    { operations: config.warmOperations, workspaces: config.responseCache ? config.warmWorkspaces : 0 },
+    logger,
+  ).then(
+    (count) => {
+      if (count > 0) logger.info(`cache warmed with ${count} responses`);
+    },
+    (error: unknown) => logger.warn({ err: { name: (error as Error)?.name } }, 'cache warming stopped'),
+  );
+
+  const server = createHttpServer({ graphql: graphql.handle, ready }, metrics, logger);
   server.keepAliveTimeout = 65_000;
 
   return {
     http: server,
+    warmed: warming,
     listen: () =>
       new Promise((resolve, reject) => {
         server.once('error', reject);
@@ -149,6 +169,7 @@ export async function createApp(config: Config, database: DatabaseHandle, logger
         });
         server.closeIdleConnections();
       });
+      await warming;
       await apollo.stop();
       // No request can record a view any more: count what is buffered before Redis is closed.
       await views.close();

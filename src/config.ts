@@ -31,6 +31,10 @@ export interface Config {
   memoryCacheMaxBytes: number;
   /** How long after expiry an entry may still be served while one refresh runs, in seconds. */
   staleWhileRevalidateSeconds: number;
+  /** Manifest queries run at start for the most recently active workspaces. */
+  warmOperations: string[];
+  /** How many recently active workspaces are warmed at start; 0 turns warming off. */
+  warmWorkspaces: number;
   /** Accept only the operations of the persisted-documents manifest (trusted documents). */
   persistedOnly: boolean;
   /** Prefix of every Redis key and channel of this deployment. */
@@ -101,6 +105,11 @@ export function loadConfig(env: Env = process.env): Config {
     memoryCacheMaxBytes: integer(env, 'MEMORY_CACHE_MAX_BYTES', 64_000_000, 0, 16_000_000_000),
     staleWhileRevalidateSeconds: integer(env, 'CACHE_STALE_SECONDS', 30, 0, 86_400),
     persistedOnly: flag(env, 'PERSISTED_ONLY', false),
+    warmOperations: (env.WARM_OPERATIONS ?? 'ContactsPage,Tags,Viewer')
+      .split(',')
+      .map((name) => name.trim())
+      .filter(Boolean),
+    warmWorkspaces: integer(env, 'WARM_WORKSPACES', 10, 0, 10_000),
     cacheNamespace: namespace(env.CACHE_NAMESPACE || 'cf'),
     redisCommandTimeoutMs: integer(env, 'REDIS_COMMAND_TIMEOUT_MS', 100, 1, 60_000),
     redisCircuitOpenMs: integer(env, 'REDIS_CIRCUIT_OPEN_MS', 2000, 10, 600_000),

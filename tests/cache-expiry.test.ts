@@ -94,6 +94,25 @@ describe('persisted documents', () => {
     for (const [hash, document] of documents) expect(createHash('sha256').update(document).digest('hex')).toBe(hash);
   });
 
+  it('hot operations are cached at start for recently active workspaces', async () => {
+    const tagsHash = [...documents].find(([, document]) => document.startsWith('query Tags'))![0];
+    const warmedServer = await startTestServer({ WARM_OPERATIONS: 'Tags', WARM_WORKSPACES: '5' }, { database: server.database, now: clock });
+    try {
+      await warmedServer.app.warmed;
+      const params = new URLSearchParams({ extensions: JSON.stringify({ persistedQuery: { version: 1, sha256Hash: tagsHash } }) });
+      for (const token of [acme.reader, acme.editor]) {
+        const response = await warmedServer.request(`/graphql?${params}`, {
+          headers: { authorization: `Bearer ${token}`, 'apollo-require-preflight': 'true' },
+        });
+        expect(response.status).toBe(200);
+        expect(response.headers.get('x-cache')).toBe('hit-l1');
+        expect(((await response.json()) as any).data.tags.length).toBeGreaterThan(0);
+      }
+    } finally {
+      await warmedServer.close();
+    }
+  });
+
   it('with PERSISTED_ONLY=true, only manifest operations are accepted', async () => {
     const trusted = await startTestServer({ PERSISTED_ONLY: 'true' }, { database: server.database });
     try {

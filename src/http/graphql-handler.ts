@@ -123,7 +123,28 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
     return result.status;
   }
 
-  return async (request: IncomingMessage, response: ServerResponse, search: string): Promise<number> => {
+  /**
+   * Runs a query for a workspace without a client and caches its answer, under the key a client
+   * sending the same persisted document (without variables) would look up. True when cached.
+   */
+  async function prefetch(viewer: Viewer, documentHash: string, query: string, operationName: string): Promise<boolean> {
+    if (!cache.enabled) return false;
+    const key = options.keys.response({
+      documentHash,
+      operationName: options.operationKinds.keyName(documentHash, operationName),
+      variables: null,
+      workspaceId: viewer.workspaceId,
+      role: viewer.role,
+    });
+    const ticket = await cache.ticket(viewer.workspaceId);
+    const headers = new HeaderMap([['content-type', 'application/json']]);
+    const result = await execute({ method: 'POST', headers, search: '', body: { query, operationName } }, viewer, undefined, randomUUID());
+    if (!result.entry) return false;
+    await cache.store(key, result.entry, ticket);
+    return true;
+  }
+
+  const handle = async (request: IncomingMessage, response: ServerResponse, search: string): Promise<number> => {
     const requestId = randomUUID();
     const method = request.method ?? 'GET';
     const headers = new HeaderMap();
@@ -184,7 +205,7 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
 
     const key = options.keys.response({
       documentHash: params.documentHash,
-      operationName: params.operationName,
+      operationName: options.operationKinds.keyName(params.documentHash, params.operationName),
       variables: params.variables,
       workspaceId: viewer.workspaceId,
       role: viewer.role,
@@ -220,4 +241,5 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
     options.onCacheOutcome?.(outcome);
     return writeExecution(request, response, result, requestId, outcome);
   };
+  return { handle, prefetch };
 }

@@ -54,13 +54,16 @@ describe('stale-while-revalidate', () => {
     expect(staleResponses[0]!.headers.get('x-cache')).toBe('stale');
 
     // Wait for the refresh to land: bounded polling on what a client sees.
+    // A fresh hit from either tier: with Redis, an L1 entry is confirmed against Redis and may be
+    // answered from L2 instead.
+    const freshHit = (outcome: string | null) => outcome === 'hit-l1' || outcome === 'hit-l2';
     let fresh;
-    for (let attempt = 0; attempt < 200; attempt++) {
+    for (let attempt = 0; attempt < 500; attempt++) {
       fresh = await server.graphql(query, variables, acme.reader);
-      if (fresh.headers.get('x-cache') === 'hit-l1') break;
+      if (freshHit(fresh.headers.get('x-cache'))) break;
       await new Promise((resolve) => setImmediate(resolve));
     }
-    expect(fresh!.headers.get('x-cache')).toBe('hit-l1');
+    expect(freshHit(fresh!.headers.get('x-cache'))).toBe(true);
     expect(fresh!.body.data.contact.firstName).toBe('Refreshed');
     expect(await counter(server, 'cardfile_cache_refreshes_total')).toBe(refreshesBefore + 1);
   });

@@ -79,7 +79,12 @@ export async function createApp(config: Config, database: DatabaseHandle, logger
   await apollo.start();
   const persistedDocuments = loadPersistedDocuments();
   const operationKinds = new OperationKinds();
-  for (const [hash, document] of persistedDocuments) operationKinds.learn(hash, document);
+  const publishedNames = new Map<string, string>();
+  for (const [hash, document] of persistedDocuments) {
+    operationKinds.learn(hash, document);
+    const name = /^(?:query|mutation)\s+([A-Za-z_][A-Za-z0-9_]*)/.exec(document)?.[1];
+    if (name) publishedNames.set(hash, name);
+  }
   await warmPersistedQueries(cache.apq, persistedDocuments);
   const views = createViewCounting(config, db, cache, metrics, logger);
 
@@ -88,7 +93,8 @@ export async function createApp(config: Config, database: DatabaseHandle, logger
     maxBodyBytes: config.maxBodyBytes,
     exposeStatementCount: !config.production,
     onStatements: (count) => metrics.sqlStatements.observe(count),
-    onCacheOutcome: (outcome) => metrics.cacheRequests.inc({ outcome }),
+    onCacheOutcome: (outcome, operation) => metrics.cacheRequests.inc({ outcome, operation }),
+    publishedNames,
     resolveViewer,
     cache: cache.responses,
     keys: cache.keys,

@@ -91,6 +91,8 @@ describe('persisted documents', () => {
     });
     expect(response.status).toBe(200);
     expect(((await response.json()) as any).data.viewer.workspace.name).toBe('acme');
+    // Published operations are counted under their own name; everything else under "other".
+    expect(await counter(server, 'cardfile_response_cache_requests_total', { operation: 'Viewer' })).toBeGreaterThan(0);
   });
 
   it('the manifest hashes are the sha256 of the documents', () => {

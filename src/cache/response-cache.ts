@@ -21,7 +21,6 @@ import type { RedisTier } from './redis-tier.js';
 export type CacheOutcome = 'hit-l1' | 'hit-l2' | 'stale' | 'miss' | 'coalesced' | 'bypass';
 
 export interface CacheEvents {
-  outcome(outcome: CacheOutcome): void;
   stored(tier: 'l1' | 'l2'): void;
   invalidated(tier: 'l1' | 'l2', count: number): void;
   failed(operation: string): void;

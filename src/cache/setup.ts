@@ -42,7 +42,6 @@ export function createCacheLayer(config: Config, logger: Logger, metrics: Metric
     keys,
     logger,
     events: {
-      outcome: (outcome) => metrics.cacheRequests.inc({ outcome }),
       stored: (tier) => metrics.cacheStores.inc({ tier }),
       invalidated: (tier, count) => metrics.cacheInvalidations.inc({ tier }, count),
       failed: (operation) => metrics.cacheErrors.inc({ operation }),

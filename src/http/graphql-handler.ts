@@ -32,7 +32,10 @@ export interface GraphQLHandlerOptions {
   /** Expose the request's SQL statement count as a response header (not in production). */
   exposeStatementCount: boolean;
   onStatements?: (count: number) => void;
-  onCacheOutcome?: (outcome: CacheOutcome) => void;
+  /** `operation` is a published (manifest) operation's name, or `other`: labels stay bounded. */
+  onCacheOutcome?: (outcome: CacheOutcome, operation: string) => void;
+  /** Names of the manifest's operations by document hash, for metrics. */
+  publishedNames?: ReadonlyMap<string, string>;
 }
 
 /** What one execution produced, as written to every request that shares it. */
@@ -194,12 +197,13 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
     }
     const httpGraphQLRequest: HTTPGraphQLRequest = { method, headers, search, body };
 
+    const operationLabel = (params && options.publishedNames?.get(params.documentHash)) ?? 'other';
     const isQuery = cache.enabled && viewer && params && options.operationKinds.kindOf(params.documentHash, params.operationName, params.query) === 'query';
     if (!isQuery || !params || !viewer) {
       const result = await execute(httpGraphQLRequest, viewer, viewerError, requestId);
       // A document that arrived as a bare hash is known once it ran: the next request can use the cache.
       if (params && result.operation) options.operationKinds.remember(params.documentHash, params.operationName, result.operation);
-      options.onCacheOutcome?.('bypass');
+      options.onCacheOutcome?.('bypass', operationLabel);
       return writeExecution(request, response, result, requestId, 'bypass');
     }
 
@@ -221,14 +225,14 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
           if (result.entry) await cache.store(key, result.entry, ticket);
         });
       }
-      options.onCacheOutcome?.(outcome);
+      options.onCacheOutcome?.(outcome, operationLabel);
       return writeCachedResponse(request, response, found.entry, requestId, outcome);
     }
 
     // A concurrent request may have filled L1 while this one waited for Redis.
     const filledMeanwhile = cache.fromMemory(key);
     if (filledMeanwhile) {
-      options.onCacheOutcome?.('hit-l1');
+      options.onCacheOutcome?.('hit-l1', operationLabel);
       return writeCachedResponse(request, response, filledMeanwhile, requestId, 'hit-l1');
     }
     const ticket: FillTicket = found;
@@ -238,7 +242,7 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
       return executed;
     });
     const outcome: CacheOutcome = shared ? 'coalesced' : 'miss';
-    options.onCacheOutcome?.(outcome);
+    options.onCacheOutcome?.(outcome, operationLabel);
     return writeExecution(request, response, result, requestId, outcome);
   };
   return { handle, prefetch };

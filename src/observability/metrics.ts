@@ -20,8 +20,8 @@ export function createMetrics() {
   });
   const cacheRequests = new Counter({
     name: 'cardfile_response_cache_requests_total',
-    help: 'GraphQL requests by cache outcome: hit-l1, hit-l2, stale, miss, coalesced (shared a concurrent miss), bypass.',
-    labelNames: ['outcome'] as const,
+    help: 'GraphQL requests by cache outcome (hit-l1, hit-l2, stale, miss, coalesced: shared a concurrent miss, bypass) and published operation (other for the rest).',
+    labelNames: ['outcome', 'operation'] as const,
     registers: [registry],
   });
   const cacheStores = new Counter({

@@ -112,9 +112,12 @@ export async function createApp(config: Config, database: DatabaseHandle, logger
           id: viewer.workspaceId,
           viewer,
           db,
-          loaders: createWorkspaceLoaders(db, viewer.workspaceId, config.loaderMaxBatchSize, dependsOn),
+          loaders: createWorkspaceLoaders(db, viewer.workspaceId, config.loaderMaxBatchSize, dependsOn, cache.entities),
           dependsOn,
-          invalidate: (tags) => cache.responses.invalidate(viewer.workspaceId, tags),
+          invalidate: async (tags, written = []) => {
+            const stamp = await cache.responses.invalidate(viewer.workspaceId, tags);
+            for (const { type, row } of written) await cache.entities?.writeThrough(viewer.workspaceId, type, [row], stamp);
+          },
           recordView: (contactId) => views.recorder.record(viewer.workspaceId, contactId),
         },
       };

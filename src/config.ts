@@ -35,6 +35,10 @@ export interface Config {
   warmOperations: string[];
   /** How many recently active workspaces are warmed at start; 0 turns warming off. */
   warmWorkspaces: number;
+  /** Rows by id cached for DataLoader batches (off when RESPONSE_CACHE is off). */
+  entityCache: boolean;
+  entityCacheMaxEntries: number;
+  entityCacheTtlSeconds: number;
   /** Accept only the operations of the persisted-documents manifest (trusted documents). */
   persistedOnly: boolean;
   /** Prefix of every Redis key and channel of this deployment. */
@@ -105,6 +109,9 @@ export function loadConfig(env: Env = process.env): Config {
     memoryCacheMaxBytes: integer(env, 'MEMORY_CACHE_MAX_BYTES', 64_000_000, 0, 16_000_000_000),
     staleWhileRevalidateSeconds: integer(env, 'CACHE_STALE_SECONDS', 30, 0, 86_400),
     persistedOnly: flag(env, 'PERSISTED_ONLY', false),
+    entityCache: flag(env, 'ENTITY_CACHE', true),
+    entityCacheMaxEntries: integer(env, 'ENTITY_CACHE_MAX_ENTRIES', 100_000, 1, 10_000_000),
+    entityCacheTtlSeconds: integer(env, 'ENTITY_CACHE_TTL_SECONDS', 300, 1, 86_400),
     warmOperations: (env.WARM_OPERATIONS ?? 'ContactsPage,Tags,Viewer')
       .split(',')
       .map((name) => name.trim())

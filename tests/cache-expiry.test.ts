@@ -17,7 +17,9 @@ const PAST_FRESH_MS = 70_000;
 const PAST_STALE_MS = 100_000;
 
 beforeAll(async () => {
-  server = await startTestServer({ CACHE_STALE_SECONDS: '30' }, { now: clock });
+  // Rows are changed behind the API's back here, which only expiry can reveal; the entity cache
+  // (its own TTL, real time) is left out so that response expiry alone is what is observed.
+  server = await startTestServer({ CACHE_STALE_SECONDS: '30', ENTITY_CACHE: 'false' }, { now: clock });
   acme = await createWorkspace(server.db, 'acme', 10);
 });
 

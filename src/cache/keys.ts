@@ -57,6 +57,8 @@ export function cacheKeys(namespace: string) {
       const variablesDigest = variables.length > 64 ? createHash('sha256').update(variables).digest('base64url') : variables;
       return `${prefix}r:${parts.workspaceId}:${parts.role}:${parts.documentHash}:${parts.operationName ?? ''}:${variablesDigest}`;
     },
+    /** One database row (entity cache), within its workspace. */
+    entity: (workspaceId: number, type: string, id: number) => `${prefix}e:${workspaceId}:${type}:${id}`,
     /** The set of response keys that depend on a tag. */
     tagIndex: (name: string) => `${prefix}t:${name}`,
     /** Increases on every invalidation in a workspace; a fill that saw an older value is dropped. */

@@ -25,8 +25,10 @@ export class RedisUnavailable extends Error {
 
 export class RedisConnection {
   readonly client: RedisClientType;
+
   private subscriber: RedisClientType | undefined;
   private failures = 0;
+  private everReady = false;
   private openedAt = 0;
   private state: CircuitState = 'closed';
   private readonly scriptShas = new Map<string, string>();
@@ -46,6 +48,10 @@ export class RedisConnection {
       },
     }) as RedisClientType;
     this.client.on('error', (error: Error) => this.logger.debug({ err: { message: error.message } }, 'redis error'));
+    this.client.on('ready', () => {
+      this.everReady = true;
+    });
+
   }
 
   /** Connects in the background: cardfile starts and serves while Redis is still unreachable. */
@@ -71,7 +77,9 @@ export class RedisConnection {
       this.setState('half-open');
     }
     if (!this.client.isReady) {
-      this.recordFailure();
+      // Before the first connection (a cold start) a refusal is not a failure of Redis: counted,
+      // the start-up commands alone would open the circuit and keep Redis unused for a while.
+      if (this.everReady) this.recordFailure();
       throw new RedisUnavailable('not connected');
     }
     let timer: NodeJS.Timeout | undefined;

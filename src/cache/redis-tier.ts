@@ -31,6 +31,13 @@ for i = 1, #ARGV do
 end
 return sequence`;
 
+// KEYS: sequence, then entity keys. ARGV: expected sequence, ttl ms, then one value per entity key.
+const STORE_ENTITIES = `
+local current = redis.call('GET', KEYS[1]) or '0'
+if current ~= ARGV[1] then return 0 end
+for i = 2, #KEYS do redis.call('SET', KEYS[i], ARGV[i + 1], 'PX', ARGV[2]) end
+return 1`;
+
 export interface RedisLookup {
   entry: CachedResponse | undefined;
   /** The workspace's write sequence when the lookup ran: pass it to store(). */
@@ -66,6 +73,23 @@ export class RedisTier {
   /** Deletes every entry that depends on one of `tags`; returns the workspace's new write sequence. */
   async purge(workspaceId: number, tags: string[]): Promise<number> {
     return Number(await this.redis.script(PURGE, [this.keys.writeSequence(workspaceId)], tags.map((name) => this.keys.tagIndex(name))));
+  }
+
+  /** The workspace's write sequence and the stored values of `keys`, in one MGET. */
+  async getEntities(workspaceId: number, keys: string[]): Promise<{ sequence: string; values: Array<string | null> }> {
+    const [sequence, ...values] = await this.redis.run((client) => client.mGet([this.keys.writeSequence(workspaceId), ...keys]));
+    return { sequence: sequence ?? '0', values };
+  }
+
+  /** Stores entity values unless the workspace had a write since `sequence`. */
+  async storeEntities(workspaceId: number, entries: Array<[key: string, value: string]>, sequence: string, ttlMs: number): Promise<boolean> {
+    if (entries.length === 0) return true;
+    const stored = await this.redis.script(
+      STORE_ENTITIES,
+      [this.keys.writeSequence(workspaceId), ...entries.map(([key]) => key)],
+      [sequence, String(ttlMs), ...entries.map(([, value]) => value)],
+    );
+    return stored === 1;
   }
 
   /** Takes a short lock; true for exactly one caller until it expires. */

@@ -33,6 +33,13 @@ export interface Hit {
   stale: boolean;
 }
 
+/** The write sequences right after a mutation's purge: what a write-through may be stamped with. */
+export interface WriteStamp {
+  local: number;
+  /** Undefined without Redis, or when the purge did not reach it. */
+  redis: string | undefined;
+}
+
 /** What a miss remembers so its result can be stored only if nothing changed meanwhile. */
 export interface FillTicket {
   workspaceId: number;
@@ -111,6 +118,7 @@ export class ResponseCache {
       onUnsubscribed: () => {
         this.memoryTrusted = false;
         this.options.memory?.clear();
+        for (const listener of this.trustLostListeners) listener();
       },
     };
   }
@@ -248,12 +256,33 @@ export class ResponseCache {
    * Purges every response that depends on one of `tags`, in every tier and every instance. Called
    * after a mutation's transaction commits and before it responds.
    */
-  async invalidate(workspaceId: number, tags: string[]): Promise<void> {
-    if (tags.length === 0) return;
+  async invalidate(workspaceId: number, tags: string[]): Promise<WriteStamp> {
+    if (tags.length === 0) return { local: this.localSequence(workspaceId), redis: undefined };
     this.bumpLocal(workspaceId);
+    const stamp: WriteStamp = { local: this.localSequence(workspaceId), redis: undefined };
     this.options.events.invalidated('l1', this.options.memory?.purge(tags) ?? 0);
-    if (!this.options.redis) return;
-    await this.sendPurge(workspaceId, tags);
+    if (!this.options.redis) return stamp;
+    stamp.redis = await this.sendPurge(workspaceId, tags);
+    return stamp;
+  }
+
+  localSequence(workspaceId: number): number {
+    return this.localSequences.get(workspaceId) ?? 0;
+  }
+
+  private readonly trustLostListeners: Array<() => void> = [];
+
+  /**
+   * Called whenever this instance may have missed invalidations (its subscription dropped; Redis
+   * may have restarted, and write sequences with it): in-process copies must be dropped.
+   */
+  onTrustLost(listener: () => void): void {
+    this.trustLostListeners.push(listener);
+  }
+
+  /** False while purges of this workspace have not reached Redis: its shared data may be stale. */
+  sharedReadable(workspaceId: number): boolean {
+    return !this.unsent.has(workspaceId);
   }
 
   /**
@@ -261,18 +290,19 @@ export class ResponseCache {
    * then tells the other instances. False when Redis could not be reached: the write itself has
    * committed and stays acknowledged, and the tags are kept to be sent once Redis answers again.
    */
-  private async sendPurge(workspaceId: number, tags: string[]): Promise<boolean> {
+  private async sendPurge(workspaceId: number, tags: string[]): Promise<string | undefined> {
     const sending = [...new Set([...(this.unsent.get(workspaceId) ?? []), ...tags])];
-    if (sending.length === 0) return true;
+    if (sending.length === 0) return undefined;
+    let sequence: number;
     try {
-      await this.options.redis!.purge(workspaceId, sending);
+      sequence = await this.options.redis!.purge(workspaceId, sending);
     } catch (error) {
       let kept = this.unsent.get(workspaceId);
       if (!kept) this.unsent.set(workspaceId, (kept = new Set()));
       for (const name of tags) kept.add(name);
       this.options.events.failed('l2-purge');
       this.options.logger.warn({ err: { message: (error as Error)?.message }, tags: sending.length }, 'cache purge did not reach redis');
-      return false;
+      return undefined;
     }
     const kept = this.unsent.get(workspaceId);
     if (kept) {
@@ -283,6 +313,6 @@ export class ResponseCache {
     // Another instance that misses this message still sees the write sequence move (stillCurrent).
     const message: InvalidationMessage = { origin: this.instanceId, workspaceId, tags: sending };
     await this.publish?.(JSON.stringify(message)).catch(() => this.options.events.failed('publish'));
-    return true;
+    return String(sequence);
   }
 }

@@ -10,10 +10,13 @@ import { MemoryTier } from './memory-tier.js';
 import { RedisConnection } from './redis-connection.js';
 import { RedisTier } from './redis-tier.js';
 import { ResponseCache } from './response-cache.js';
+import { EntityCache } from './entity-cache.js';
 
 export interface CacheLayer {
   keys: CacheKeys;
   responses: ResponseCache;
+  /** Undefined when ENTITY_CACHE or RESPONSE_CACHE is off. */
+  entities: EntityCache | undefined;
   apq: KeyValueCache<string>;
   redis: RedisConnection | undefined;
   close(): Promise<void>;
@@ -34,9 +37,10 @@ export function createCacheLayer(config: Config, logger: Logger, metrics: Metric
     config.responseCache && config.memoryCacheMaxBytes > 0
       ? new MemoryTier(config.memoryCacheMaxBytes, { onEvict: () => metrics.cacheEvictions.inc() })
       : undefined;
+  const redisTier = config.responseCache && redis ? new RedisTier(redis, keys) : undefined;
   const responses = new ResponseCache({
     memory,
-    redis: config.responseCache && redis ? new RedisTier(redis, keys) : undefined,
+    redis: redisTier,
     refreshLockMs: 5_000,
     now,
     keys,
@@ -49,6 +53,19 @@ export function createCacheLayer(config: Config, logger: Logger, metrics: Metric
     },
   });
   if (memory) metrics.sources.memoryCacheBytes = () => memory.bytes;
+  const entities =
+    config.responseCache && config.entityCache
+      ? new EntityCache({
+          keys,
+          responses,
+          redis: redisTier,
+          maxEntries: config.entityCacheMaxEntries,
+          ttlMs: config.entityCacheTtlSeconds * 1000,
+          onOutcome: (type, outcome, count) => {
+            if (count > 0) metrics.entityRows.inc({ type, outcome }, count);
+          },
+        })
+      : undefined;
 
   if (redis) {
     redis.start();
@@ -63,6 +80,7 @@ export function createCacheLayer(config: Config, logger: Logger, metrics: Metric
   return {
     keys,
     responses,
+    entities,
     apq: createApqStore(redis, keys.apqPrefix, logger),
     redis,
     close: async () => {

@@ -1,8 +1,15 @@
 // The per-request context every resolver receives.
 import type { Viewer } from '../auth/viewer.js';
+import type { EntityType } from '../cache/entity-cache.js';
 import type { Database } from '../db/client.js';
 import { forbidden, unauthenticated } from '../errors.js';
 import type { WorkspaceLoaders } from '../loaders/workspace-loaders.js';
+
+/** A row a mutation wrote, for the entity cache to keep (write-through). */
+export interface WrittenRow {
+  type: EntityType;
+  row: { id: number };
+}
 
 /** Everything a resolver may touch, bound to the caller's workspace. */
 export interface WorkspaceScope {
@@ -13,7 +20,7 @@ export interface WorkspaceScope {
   /** Records what the response depends on (see src/cache/keys.ts `tag`), for invalidation. */
   dependsOn: (tag: string) => void;
   /** After a write commits: purges every cached response depending on these tags, everywhere. */
-  invalidate: (tags: string[]) => Promise<void>;
+  invalidate: (tags: string[], written?: WrittenRow[]) => Promise<void>;
   /** Buffers one view of a contact of this workspace (src/views/); resolves once it is durable. */
   recordView: (contactId: number) => Promise<void>;
 }

@@ -13,6 +13,7 @@ import {
 import { noteCountsByContact, notePagesByContact, notesByIds } from '../db/repositories/notes.js';
 import { tagsByContactIds, tagsByIds } from '../db/repositories/tags.js';
 import type { CompanyRow, ContactRow, NoteRow, TagRow } from '../db/schema.js';
+import type { EntityCache, EntityType } from '../cache/entity-cache.js';
 import { tag } from '../cache/keys.js';
 
 type Batch<V> = (ids: readonly number[]) => Promise<V[]>;
@@ -50,7 +51,18 @@ function scanKey(scan: Scan): string {
   return `${scan.limit}:${scan.descending}:${scan.from?.value ?? ''}:${scan.from?.id ?? ''}`;
 }
 
-export function createWorkspaceLoaders(db: Database, workspaceId: number, maxBatchSize: number, dependsOn: DependsOn) {
+export function createWorkspaceLoaders(
+  db: Database,
+  workspaceId: number,
+  maxBatchSize: number,
+  dependsOn: DependsOn,
+  entities?: EntityCache,
+) {
+  // Rows by id come from the entity cache where a current copy exists, else from SQL.
+  const cached =
+    <T extends { id: number }>(type: EntityType, load: (ids: readonly number[]) => Promise<T[]>) =>
+    (ids: readonly number[]) =>
+      entities ? entities.load(workspaceId, type, ids, load) : load(ids);
   const options = { maxBatchSize };
   const loader = <V>(batch: Batch<V>) => new DataLoader<number, V>(batch, options);
 
@@ -69,10 +81,10 @@ export function createWorkspaceLoaders(db: Database, workspaceId: number, maxBat
   };
 
   return {
-    contact: loader<ContactRow | null>(byId((ids) => contactsByIds(db, workspaceId, ids), dependsOn, tag.contact)),
-    company: loader<CompanyRow | null>(byId((ids) => companiesByIds(db, workspaceId, ids), dependsOn, tag.company)),
-    tag: loader<TagRow | null>(byId((ids) => tagsByIds(db, workspaceId, ids), dependsOn, tag.tag)),
-    note: loader<NoteRow | null>(byId((ids) => notesByIds(db, workspaceId, ids), dependsOn, tag.note)),
+    contact: loader<ContactRow | null>(byId(cached('Contact', (ids) => contactsByIds(db, workspaceId, ids)), dependsOn, tag.contact)),
+    company: loader<CompanyRow | null>(byId(cached('Company', (ids) => companiesByIds(db, workspaceId, ids)), dependsOn, tag.company)),
+    tag: loader<TagRow | null>(byId(cached('Tag', (ids) => tagsByIds(db, workspaceId, ids)), dependsOn, tag.tag)),
+    note: loader<NoteRow | null>(byId(cached('Note', (ids) => notesByIds(db, workspaceId, ids)), dependsOn, tag.note)),
     // A contact's tags are part of the contact: tagging or untagging purges Contact:<id>.
     tagsOfContact: loader<TagRow[]>(grouped((ids) => tagsByContactIds(db, workspaceId, ids), () => [], dependsOn, tag.contact)),
     noteCountOfContact: loader<number>(grouped((ids) => noteCountsByContact(db, workspaceId, ids), () => 0, dependsOn, tag.contactNotes)),

@@ -47,6 +47,12 @@ export function createMetrics() {
     labelNames: ['operation'] as const,
     registers: [registry],
   });
+  const entityRows = new Counter({
+    name: 'cardfile_entity_cache_rows_total',
+    help: 'Rows DataLoader batches asked the entity cache for, by type and outcome (hit: no SQL needed).',
+    labelNames: ['type', 'outcome'] as const,
+    registers: [registry],
+  });
   const cacheRefreshes = new Counter({
     name: 'cardfile_cache_refreshes_total',
     help: 'Stale entries refreshed in the background (at most one at a time per key).',
@@ -93,6 +99,7 @@ export function createMetrics() {
     cacheEvictions,
     cacheErrors,
     cacheRefreshes,
+    entityRows,
     redisCircuit,
     viewsRecorded,
     viewsFlushed,

@@ -25,7 +25,9 @@ export function createViewCounting(config: Config, db: Database, cache: CacheLay
     intervalMs: config.viewFlushIntervalMs,
     batchSize: config.viewFlushBatchSize,
     claimIdleMs: config.viewClaimIdleMs,
-    invalidate: (workspaceId, tags) => cache.responses.invalidate(workspaceId, tags),
+    invalidate: async (workspaceId, tags) => {
+      await cache.responses.invalidate(workspaceId, tags);
+    },
     logger,
     events: {
       flushed: (count) => metrics.viewsFlushed.inc(count),

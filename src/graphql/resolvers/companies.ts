@@ -52,7 +52,7 @@ export const companyResolvers: Resolvers = {
       const name = valid.text(input.name, 'input.name', valid.rules.companyName);
       const domain = valid.domain(input.domain, 'input.domain') ?? null;
       const company = await createCompany(workspace.db, workspace.id, { name, domain });
-      await workspace.invalidate([tag.companyList(workspace.id), tag.company(company.id)]);
+      await workspace.invalidate([tag.companyList(workspace.id), tag.company(company.id)], [{ type: 'Company', row: company }]);
       return { company };
     },
   },

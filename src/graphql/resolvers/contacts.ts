@@ -125,7 +125,7 @@ export const contactResolvers: Resolvers = {
       );
       // A new contact can appear in any list of the workspace and in its company's list; an
       // earlier `contact(id)` answered null for its id would be wrong now too.
-      await workspace.invalidate(affectedBy(workspace.id, contact));
+      await workspace.invalidate(affectedBy(workspace.id, contact), [{ type: 'Contact', row: contact }]);
       return { contact };
     },
 
@@ -136,7 +136,7 @@ export const contactResolvers: Resolvers = {
         throw badUserInput('input.expectedVersion', '"input.expectedVersion" must be a positive integer.');
       }
       const { contact, previous } = await updateContact(workspace.db, workspace.id, id, input.expectedVersion, readContactFields(input));
-      await workspace.invalidate(affectedBy(workspace.id, contact, previous));
+      await workspace.invalidate(affectedBy(workspace.id, contact, previous), [{ type: 'Contact', row: contact }]);
       return { contact };
     },
 
@@ -152,7 +152,7 @@ export const contactResolvers: Resolvers = {
       const contactId = fromGlobalId(input.contactId, 'Contact', 'input.contactId');
       const tagId = fromGlobalId(input.tagId, 'Tag', 'input.tagId');
       const contact = await setContactTag(workspace.db, workspace.id, contactId, tagId, true);
-      await workspace.invalidate(affectedBy(workspace.id, contact));
+      await workspace.invalidate(affectedBy(workspace.id, contact), [{ type: 'Contact', row: contact }]);
       return { contact };
     },
 
@@ -161,7 +161,7 @@ export const contactResolvers: Resolvers = {
       const contactId = fromGlobalId(input.contactId, 'Contact', 'input.contactId');
       const tagId = fromGlobalId(input.tagId, 'Tag', 'input.tagId');
       const contact = await setContactTag(workspace.db, workspace.id, contactId, tagId, false);
-      await workspace.invalidate(affectedBy(workspace.id, contact));
+      await workspace.invalidate(affectedBy(workspace.id, contact), [{ type: 'Contact', row: contact }]);
       return { contact };
     },
   },

@@ -32,7 +32,7 @@ export const noteResolvers: Resolvers = {
       const contactId = fromGlobalId(input.contactId, 'Contact', 'input.contactId');
       const body = valid.text(input.body, 'input.body', valid.rules.noteBody);
       const note = await addNote(workspace.db, workspace.id, contactId, body);
-      await workspace.invalidate([tag.contactNotes(contactId), tag.note(note.id)]);
+      await workspace.invalidate([tag.contactNotes(contactId), tag.note(note.id)], [{ type: 'Note', row: note }]);
       return { note };
     },
   },

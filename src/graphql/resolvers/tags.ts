@@ -23,7 +23,7 @@ export const tagResolvers: Resolvers = {
       const workspace = editableWorkspaceOf(context);
       const name = valid.text(input.name, 'input.name', valid.rules.tagName);
       const tag = await createTag(workspace.db, workspace.id, name);
-      await workspace.invalidate([tagKey.tagList(workspace.id), tagKey.tag(tag.id)]);
+      await workspace.invalidate([tagKey.tagList(workspace.id), tagKey.tag(tag.id)], [{ type: 'Tag', row: tag }]);
       return { tag };
     },
   },

@@ -236,7 +236,11 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
       return writeCachedResponse(request, response, filledMeanwhile, requestId, 'hit-l1');
     }
     const ticket: FillTicket = found;
-    const { value: result, shared } = await cache.singleFlight(key, ticket, async () => {
+    // A request carrying the document and one carrying its hash alone may answer differently (the
+    // hash may be unknown here: PERSISTED_QUERY_NOT_FOUND), so only requests of the same form
+    // share an execution.
+    const flightKey = `${key}:${params.query === undefined ? 'hash' : 'document'}`;
+    const { value: result, shared } = await cache.singleFlight(flightKey, ticket, async () => {
       const executed = await execute(httpGraphQLRequest, viewer, undefined, requestId);
       if (executed.entry) void cache.store(key, executed.entry, ticket);
       return executed;

@@ -142,7 +142,16 @@ export class ResponseCache {
     // Without its missed purges, Redis may answer with what a write of this instance replaced.
     if (this.unsent.has(workspaceId) && !(await this.sendPurge(workspaceId, []))) return ticket;
     const local = this.memory?.get(key, now);
-    if (local && (await this.stillCurrent(local, workspaceId))) return { entry: local, tier: 'l1', stale: local.freshUntil <= now };
+    if (local && (await this.stillCurrent(local, workspaceId))) {
+      if (local.freshUntil > now) return { entry: local, tier: 'l1', stale: false };
+      // Stale here: another instance may already have refreshed it into Redis.
+      const shared = await this.freshFromRedis(key, workspaceId, now);
+      if (shared) {
+        this.remember(key, shared.entry, shared.sequence);
+        return { entry: shared.entry, tier: 'l2', stale: false };
+      }
+      return { entry: local, tier: 'l1', stale: true };
+    }
     if (this.options.redis) {
       try {
         const { entry, sequence } = await this.options.redis.get(key, workspaceId);
@@ -157,6 +166,17 @@ export class ResponseCache {
       }
     }
     return ticket;
+  }
+
+  private async freshFromRedis(key: string, workspaceId: number, now: number) {
+    if (!this.options.redis) return undefined;
+    try {
+      const { entry, sequence } = await this.options.redis.get(key, workspaceId);
+      return entry && entry.freshUntil > now ? { entry, sequence } : undefined;
+    } catch {
+      this.options.events.failed('l2-get');
+      return undefined;
+    }
   }
 
   private remember(key: string, entry: CachedResponse, sequence: string | undefined) {

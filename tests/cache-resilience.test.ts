@@ -12,6 +12,7 @@ import { parseGlobalId, toGlobalId, type NodeType } from '../src/graphql/global-
 import { counter } from './helpers/metrics.js';
 import { type OwnRedis, startOwnRedis } from './helpers/redis.js';
 import { createWorkspace, startTestServer, type TestServer, type Workspace } from './helpers/server.js';
+import { seededRandom } from './helpers/seeded-random.js';
 
 // ---------------------------------------------------------------------------------------------
 // HTTP as clients speak it
@@ -113,23 +114,6 @@ async function eventually<T>(what: string, tries: number, intervalMs: number, at
   throw new Error(`${what}: not after ${tries} tries`);
 }
 
-/** A small seeded generator (mulberry32): a failing run can be repeated with its seed. */
-function random(seed: number) {
-  let state = seed >>> 0;
-  const next = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return {
-    next,
-    int: (below: number) => Math.floor(next() * below),
-    pick: <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)]!,
-    chance: (p: number) => next() < p,
-  };
-}
 
 const rowIdOf = (globalId: string) => parseGlobalId(globalId)!.id;
 
@@ -224,7 +208,7 @@ describe('Redis failing during a steady load', () => {
 
     const TOTAL = 800;
     const CONCURRENCY = 10;
-    const rng = random(0x5eed);
+    const rng = seededRandom(0x5eed);
     const samples: Sample[] = [];
     let issued = 0;
     const waiters: Array<{ count: number; resolve: () => void }> = [];
@@ -550,7 +534,7 @@ describe('tenant safety across tiers, instances and request forms', () => {
 
   it('never answers one workspace with another workspace\'s data, whatever the tier, instance or request form', async () => {
     const seed = Number(process.env.CACHE_TEST_SEED ?? Date.now() % 1_000_000);
-    const rng = random(seed);
+    const rng = seededRandom(seed);
     // Requests run concurrently, so a seed gives the same random sequence, not the same interleaving.
     const context = `seed ${seed} (CACHE_TEST_SEED=${seed} draws the same sequence)`;
 

@@ -12,6 +12,7 @@ import { findWorkspaceByName } from '../src/db/repositories/workspaces.js';
 import { companies, contacts, contactTags, notes, tags } from '../src/db/schema.js';
 import { toGlobalId } from '../src/graphql/global-id.js';
 import { createWorkspace, startTestServer, type TestServer, type Workspace } from './helpers/server.js';
+import { seededRandom } from './helpers/seeded-random.js';
 
 type Field = 'NAME' | 'CREATED_AT' | 'UPDATED_AT';
 type Direction = 'ASC' | 'DESC';
@@ -94,26 +95,6 @@ const DELETE_CONTACT = 'mutation ($id: ID!) { deleteContact(input: { id: $id }) 
 
 let server: TestServer;
 
-/** A small seeded generator: the data set is the same on every run, so a failure can be replayed. */
-function generator(seed: number) {
-  let state = seed >>> 0;
-  const next = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const pick = <T>(list: readonly T[]): T => list[Math.floor(next() * list.length)]!;
-  const shuffle = <T>(list: T[]): T[] => {
-    for (let i = list.length - 1; i > 0; i--) {
-      const j = Math.floor(next() * (i + 1));
-      [list[i], list[j]] = [list[j]!, list[i]!];
-    }
-    return list;
-  };
-  return { next, pick, shuffle };
-}
 
 const nameKey = (c: { firstName: string; lastName: string }) => `${c.lastName} ${c.firstName}`.toLowerCase();
 const sortKeyOf: Record<Field, (c: ContactModel) => string | number> = {
@@ -325,7 +306,7 @@ const paging = {
 const reader = () => paging.workspace.reader;
 
 async function seedPaging() {
-  const random = generator(20260601);
+  const random = seededRandom(20260601);
   paging.workspace = await createWorkspace(server.db, 'paging');
   const workspaceId = await workspaceIdOf('paging');
 
@@ -921,7 +902,7 @@ describe('writes during a walk', () => {
   async function churnWorkspace(name: string) {
     const workspace = await createWorkspace(server.db, name);
     const workspaceId = await workspaceIdOf(name);
-    const random = generator(name.length * 7919);
+    const random = seededRandom(name.length * 7919);
     const rows = random.shuffle(
       Array.from({ length: 200 }, (_, i) => ({
         workspaceId,

@@ -1,9 +1,11 @@
 // Expiry, stale-while-revalidate, warming and trusted documents. The server's cache clock is
 // moved forward instead of waiting for entries to expire.
 import { createHash } from 'node:crypto';
+import { createClient, type RedisClientType } from '@redis/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadPersistedDocuments } from '../src/cache/persisted-documents.js';
 import { counter } from './helpers/metrics.js';
+import { type OwnRedis, startOwnRedis } from './helpers/redis.js';
 import { createWorkspace, startTestServer, type TestServer, type Workspace } from './helpers/server.js';
 
 let offsetMs = 0;
@@ -45,7 +47,7 @@ describe('stale-while-revalidate', () => {
     await renameInDatabase(contact.id, 'Refreshed');
     offsetMs += PAST_FRESH_MS;
 
-    const refreshesBefore = await counter(server, 'cardfile_cache_refreshes_total');
+    const refreshesBefore = await counter(server, 'cardfile_cache_refreshes_total', { result: 'done' });
     const staleResponses = await Promise.all(Array.from({ length: 20 }, () => server.graphql(query, variables, acme.reader)));
     // Each answer is immediate: the old value while the refresh runs, the new one once it landed.
     for (const response of staleResponses) {
@@ -67,7 +69,7 @@ describe('stale-while-revalidate', () => {
     }
     expect(freshHit(fresh!.headers.get('x-cache'))).toBe(true);
     expect(fresh!.body.data.contact.firstName).toBe('Refreshed');
-    expect(await counter(server, 'cardfile_cache_refreshes_total')).toBe(refreshesBefore + 1);
+    expect(await counter(server, 'cardfile_cache_refreshes_total', { result: 'done' })).toBe(refreshesBefore + 1);
   });
 
   it('does not serve an entry past its stale window', async () => {
@@ -79,6 +81,110 @@ describe('stale-while-revalidate', () => {
     const after = await server.graphql(query, { id: contact.id }, acme.reader);
     expect(after.headers.get('x-cache')).toBe('miss');
     expect(after.body.data.contact.firstName).toBe('Expired');
+  });
+});
+
+describe('stale-while-revalidate across instances sharing one Redis', () => {
+  let redis: OwnRedis;
+  let client: RedisClientType;
+  let a: TestServer;
+  let b: TestServer;
+  let shared: Workspace;
+  const CARD = 'query ($id: ID!) { contact(id: $id) { id firstName } }';
+
+  beforeAll(async () => {
+    redis = await startOwnRedis();
+    client = createClient({ url: redis.url }) as RedisClientType;
+    await client.connect();
+    const env = { CACHE_STALE_SECONDS: '30', ENTITY_CACHE: 'false', REDIS_URL: redis.url };
+    a = await startTestServer(env, { database: server.database, now: clock });
+    b = await startTestServer(env, { database: server.database, now: clock });
+    shared = await createWorkspace(server.db, 'shared', 10);
+  });
+
+  afterAll(async () => {
+    await b?.close();
+    await a?.close();
+    await client?.quit();
+    await redis?.stop();
+  });
+
+  async function contactIds(): Promise<string[]> {
+    const list = await a.graphql('{ contacts(first: 10) { edges { node { id } } } }', {}, shared.editor);
+    return list.body.data.contacts.edges.map((edge: { node: { id: string } }) => edge.node.id);
+  }
+
+  /** Fills the card on A (miss) and copies it into B's memory (an L2 hit), then lets it go stale. */
+  async function staleOnBoth(id: string) {
+    expect((await a.graphql(CARD, { id }, shared.reader)).headers.get('x-cache')).toBe('miss');
+    expect((await b.graphql(CARD, { id }, shared.reader)).headers.get('x-cache')).toBe('hit-l2');
+    expect((await b.graphql(CARD, { id }, shared.reader)).headers.get('x-cache')).toBe('hit-l1');
+    offsetMs += PAST_FRESH_MS;
+  }
+
+  const refreshes = async (server: TestServer, result: string) => counter(server, 'cardfile_cache_refreshes_total', { result });
+
+  /** Reads the card on `server` until it answers fresh (bounded), and returns that answer. */
+  async function freshCard(server: TestServer, id: string) {
+    for (let attempt = 0; attempt < 500; attempt++) {
+      const reply = await server.graphql(CARD, { id }, shared.reader);
+      const outcome = reply.headers.get('x-cache');
+      if (outcome === 'hit-l1' || outcome === 'hit-l2') return reply.body.data.contact.firstName as string;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    throw new Error('the card never became fresh again');
+  }
+
+  it('an instance that finds the refresh lock held serves stale and leaves the refresh to the holder', async () => {
+    const id = (await contactIds())[0]!;
+    await staleOnBoth(id);
+    await renameInDatabase(id, 'Locked');
+    // Another instance holds the lock of this entry (the only response key of this workspace's card).
+    const keys: string[] = [];
+    for await (const batch of client.scanIterator({ MATCH: `${server.database.namespace}:r:*`, COUNT: 1000 })) keys.push(...batch);
+    const cardKeys = keys.filter((key) => key.includes(createHash('sha256').update(CARD).digest('hex')));
+    expect(cardKeys).toHaveLength(1);
+    const lock = `${server.database.namespace}:lock:${cardKeys[0]}`;
+    await client.set(lock, 'another instance', { PX: 60_000 });
+
+    const heldBefore = await refreshes(a, 'held-elsewhere');
+    const doneBefore = await refreshes(a, 'done');
+    const stale = await a.graphql(CARD, { id }, shared.reader);
+    expect(stale.headers.get('x-cache')).toBe('stale');
+    expect(stale.body.data.contact.firstName).not.toBe('Locked');
+    // Wait for the attempt to give up, then check it did not refresh.
+    for (let attempt = 0; attempt < 500 && (await refreshes(a, 'held-elsewhere')) === heldBefore; attempt++) {
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(await refreshes(a, 'held-elsewhere')).toBe(heldBefore + 1);
+    expect(await refreshes(a, 'done')).toBe(doneBefore);
+    expect((await a.graphql(CARD, { id }, shared.reader)).headers.get('x-cache')).toBe('stale');
+
+    // Once the lock is gone (its holder died and it expired), the next stale read refreshes.
+    await client.del(lock);
+    expect((await a.graphql(CARD, { id }, shared.reader)).headers.get('x-cache')).toBe('stale');
+    expect(await freshCard(a, id)).toBe('Locked');
+    expect(await refreshes(a, 'done')).toBe(doneBefore + 1);
+  });
+
+  it('stale reads racing on two instances cause exactly one refresh between them', async () => {
+    const id = (await contactIds())[1]!;
+    await staleOnBoth(id);
+    await renameInDatabase(id, 'Raced');
+    const before = (await refreshes(a, 'done')) + (await refreshes(b, 'done'));
+
+    const replies = await Promise.all(Array.from({ length: 30 }, (_, index) => (index % 2 ? a : b).graphql(CARD, { id }, shared.reader)));
+    for (const reply of replies) {
+      const outcome = reply.headers.get('x-cache');
+      expect(['stale', 'hit-l1', 'hit-l2']).toContain(outcome);
+      expect(reply.body.data.contact.firstName === 'Raced').toBe(outcome !== 'stale');
+    }
+    expect(await freshCard(a, id)).toBe('Raced');
+    expect(await freshCard(b, id)).toBe('Raced');
+    expect((await refreshes(a, 'done')) + (await refreshes(b, 'done'))).toBe(before + 1);
+    // Reads after the refresh landed start no other one.
+    await Promise.all(Array.from({ length: 10 }, (_, index) => (index % 2 ? a : b).graphql(CARD, { id }, shared.reader)));
+    expect((await refreshes(a, 'done')) + (await refreshes(b, 'done'))).toBe(before + 1);
   });
 });
 

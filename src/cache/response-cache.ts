@@ -24,8 +24,14 @@ export interface CacheEvents {
   stored(tier: 'l1' | 'l2'): void;
   invalidated(tier: 'l1' | 'l2', count: number): void;
   failed(operation: string): void;
-  refreshed(): void;
+  /**
+   * A background refresh ended: `done` (refreshed), `held-elsewhere` (another instance holds the
+   * key's refresh lock, so this one left it) or `failed` (the entry stays stale until a later try).
+   */
+  refreshed(result: RefreshResult): void;
 }
+
+export type RefreshResult = 'done' | 'held-elsewhere' | 'failed';
 
 export interface Hit {
   entry: CachedResponse;
@@ -260,11 +266,12 @@ export class ResponseCache {
       try {
         if (this.options.redis) {
           const locked = await this.options.redis.tryLock(this.options.keys.refreshLock(key), this.options.refreshLockMs).catch(() => true);
-          if (!locked) return;
+          if (!locked) return this.options.events.refreshed('held-elsewhere');
         }
         await refresh();
-        this.options.events.refreshed();
+        this.options.events.refreshed('done');
       } catch (error) {
+        this.options.events.refreshed('failed');
         this.options.logger.warn({ err: { name: (error as Error)?.name } }, 'background refresh failed');
       } finally {
         this.refreshing.delete(key);

@@ -49,7 +49,7 @@ export function createCacheLayer(config: Config, logger: Logger, metrics: Metric
       stored: (tier) => metrics.cacheStores.inc({ tier }),
       invalidated: (tier, count) => metrics.cacheInvalidations.inc({ tier }, count),
       failed: (operation) => metrics.cacheErrors.inc({ operation }),
-      refreshed: () => metrics.cacheRefreshes.inc(),
+      refreshed: (result) => metrics.cacheRefreshes.inc({ result }),
     },
   });
   if (memory) metrics.sources.memoryCacheBytes = () => memory.bytes;

@@ -55,7 +55,8 @@ export function createMetrics() {
   });
   const cacheRefreshes = new Counter({
     name: 'cardfile_cache_refreshes_total',
-    help: 'Stale entries refreshed in the background (at most one at a time per key).',
+    help: 'Background refreshes of stale entries by result: done, held-elsewhere (another instance was refreshing the key), failed.',
+    labelNames: ['result'] as const,
     registers: [registry],
   });
   const redisCircuit = new Gauge({

@@ -167,6 +167,21 @@ describe('stale-while-revalidate across instances sharing one Redis', () => {
     expect(await refreshes(a, 'done')).toBe(doneBefore + 1);
   });
 
+  it('a stale copy in memory gives way to the fresh one another instance refreshed into Redis', async () => {
+    const id = (await contactIds())[2]!;
+    await staleOnBoth(id);
+    await renameInDatabase(id, 'Shared');
+    expect((await a.graphql(CARD, { id }, shared.reader)).headers.get('x-cache')).toBe('stale');
+    expect(await freshCard(a, id)).toBe('Shared');
+    // B still holds its own stale copy in memory; Redis now holds A's refreshed one.
+    const refreshesOnB = (await refreshes(b, 'done')) + (await refreshes(b, 'held-elsewhere'));
+    const onB = await b.graphql(CARD, { id }, shared.reader);
+    expect(onB.headers.get('x-cache')).toBe('hit-l2');
+    expect(onB.body.data.contact.firstName).toBe('Shared');
+    expect((await b.graphql(CARD, { id }, shared.reader)).headers.get('x-cache')).toBe('hit-l1');
+    expect((await refreshes(b, 'done')) + (await refreshes(b, 'held-elsewhere'))).toBe(refreshesOnB);
+  });
+
   it('stale reads racing on two instances cause exactly one refresh between them', async () => {
     const id = (await contactIds())[1]!;
     await staleOnBoth(id);

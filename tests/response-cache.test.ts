@@ -217,3 +217,32 @@ describe('stampede control', () => {
     expect(await counter(server, 'cardfile_response_cache_requests_total', { outcome: 'miss' })).toBe(missesBefore + 1);
   });
 });
+
+describe('single-flight and request forms', () => {
+  it('never gives a request carrying its document the answer of a concurrent hash-only request', async () => {
+    // Each round: a new document, asked for by its hash alone (not yet known: the client would
+    // then resend it) and, at the same moment, with the document and its hash (a registration).
+    const rounds = 20;
+    const results = await Promise.all(
+      Array.from({ length: rounds }, async (_, round) => {
+        const query = `query Forms${round} { contacts(first: ${round + 1}) { totalCount edges { node { id } } } }`;
+        const hashOnly = getPersisted(query, {}, acme.reader);
+        const withDocument = server.request('/graphql', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${acme.reader}` },
+          body: JSON.stringify({ query, extensions: { persistedQuery: { version: 1, sha256Hash: sha256(query) } } }),
+        });
+        const [hashReply, documentReply] = await Promise.all([hashOnly, withDocument]);
+        return { round, hash: (await hashReply.json()) as any, document: (await documentReply.json()) as any };
+      }),
+    );
+    for (const { round, hash, document } of results) {
+      // The registration always runs its document.
+      expect(document.errors, `round ${round}`).toBeUndefined();
+      expect(document.data.contacts.edges).toHaveLength(round + 1);
+      // The hash alone is either not yet known or answered with the same data.
+      if (hash.errors) expect(hash.errors[0].extensions.code).toBe('PERSISTED_QUERY_NOT_FOUND');
+      else expect(hash.data).toEqual(document.data);
+    }
+  });
+});

@@ -1,0 +1,76 @@
+// The ceiling for a cache miss: node:http plus postgres.js, one hand-written SQL statement per
+// request in which PostgreSQL builds the whole JSON of the list page (first 50 contacts by name,
+// each with its company and tags, plus totalCount), written back as it comes.
+// Env: PORT, DATABASE_URL, WORKSPACE_ID.
+import http from 'node:http';
+import postgres from 'postgres';
+import { cursorScope } from '../src/graphql/pagination.js';
+
+const sql = postgres(process.env.DATABASE_URL!, { max: 10, onnotice: () => {} });
+const workspaceId = Number(process.env.WORKSPACE_ID);
+// The same cursor cardfile issues: base64url(JSON [scope, name_key, id]).
+const scope = cursorScope('contacts', 'NAME', 'ASC', {});
+
+const PAGE_SQL = `
+with page as (
+  select id, first_name, last_name, email, title, company_id, name_key
+  from contacts
+  where workspace_id = $1 and deleted_at is null
+  order by name_key, id
+  limit 51
+), shown as (
+  select * from page order by name_key, id limit 50
+), edges as (
+  select s.name_key, s.id,
+    translate(encode(convert_to(json_build_array($2::text, s.name_key, s.id)::text, 'UTF8'), 'base64'), E'+/=\\n', '-_') as cursor,
+    json_build_object(
+      'id', translate(encode(convert_to('Contact:' || s.id, 'UTF8'), 'base64'), '+/=', '-_'),
+      'firstName', s.first_name,
+      'lastName', s.last_name,
+      'email', s.email,
+      'title', s.title,
+      'company', (
+        select json_build_object('id', translate(encode(convert_to('Company:' || c.id, 'UTF8'), 'base64'), '+/=', '-_'), 'name', c.name)
+        from companies c where c.id = s.company_id
+      ),
+      'tags', coalesce((
+        select json_agg(json_build_object('id', translate(encode(convert_to('Tag:' || t.id, 'UTF8'), 'base64'), '+/=', '-_'), 'name', t.name) order by t.name, t.id)
+        from contact_tags ct join tags t on t.id = ct.tag_id
+        where ct.contact_id = s.id
+      ), '[]'::json)
+    ) as node
+  from shown s
+)
+select json_build_object('data', json_build_object('contacts', json_build_object(
+  'edges', coalesce((select json_agg(json_build_object('cursor', e.cursor, 'node', e.node) order by e.name_key, e.id) from edges e), '[]'::json),
+  'pageInfo', json_build_object(
+    'hasNextPage', (select count(*) from page) > 50,
+    'endCursor', (select e.cursor from edges e order by e.name_key desc, e.id desc limit 1)
+  ),
+  'totalCount', (select count(*) from contacts where workspace_id = $1 and deleted_at is null)
+)))::text as body`;
+
+const server = http.createServer((request, response) => {
+  if (request.url === '/readyz') {
+    response.writeHead(200, { 'content-type': 'application/json' });
+    response.end('{"status":"ready"}');
+    return;
+  }
+  sql
+    .unsafe(PAGE_SQL, [workspaceId, scope])
+    .then((rows) => {
+      const body = (rows[0] as unknown as { body: string }).body;
+      response.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': String(Buffer.byteLength(body)) });
+      response.end(body);
+    })
+    .catch(() => {
+      response.writeHead(500, { 'content-type': 'application/json' });
+      response.end('{"errors":[{"message":"query failed"}]}');
+    });
+});
+server.keepAliveTimeout = 65_000;
+server.listen(Number(process.env.PORT), '127.0.0.1');
+process.on('SIGTERM', () => {
+  server.close(() => void sql.end({ timeout: 5 }).then(() => process.exit(0)));
+  server.closeAllConnections();
+});

@@ -1,0 +1,40 @@
+// What the load generator is asked to do and what it answers: plain data, passed as JSON between
+// the benchmark and the generator process.
+import type { MixedPlan, MixedResult } from './mixed-traffic.js';
+
+export interface LoadRequest {
+  method: 'GET' | 'POST';
+  path: string;
+  headers: Record<string, string>;
+  body?: string;
+}
+
+export type LoadPlan =
+  /** The same request every time. */
+  | { kind: 'fixed'; request: LoadRequest }
+  /** One of these, drawn uniformly, each time. */
+  | { kind: 'pick'; requests: LoadRequest[] }
+  /** Reads and writes with the stale-read checker (mixed-traffic.ts). */
+  | { kind: 'mixed'; mixed: MixedPlan };
+
+export interface LoadJob {
+  baseUrl: string;
+  connections: number;
+  durationSeconds: number;
+  plan: LoadPlan;
+}
+
+export interface LoadResult {
+  requests: number;
+  durationSeconds: number;
+  requestsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  /** Responses outside 2xx (the mixed scenario's CONFLICT answers are not among them). */
+  non2xx: number;
+  /** Connection errors and timeouts. */
+  socketErrors: number;
+  /** 2xx answers that were not a GraphQL result without errors. */
+  badBodies: number;
+  mixed?: MixedResult;
+}

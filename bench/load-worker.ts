@@ -1,0 +1,80 @@
+// The load generator process: `node --import tsx bench/load-worker.ts <job.json> <result.json>`,
+// started pinned to its own core by load-generator.ts. Runs autocannon for the job and writes the
+// figures. Every response is checked: a status outside 2xx, or a 2xx that is not a GraphQL result
+// without errors, is counted, so a run full of errors cannot pass for a fast one.
+import fs from 'node:fs';
+import autocannon from 'autocannon';
+import type { LoadJob, LoadRequest, LoadResult } from './load-plan.js';
+import { createMixedTraffic } from './mixed-traffic.js';
+
+const [jobFile, resultFile] = process.argv.slice(2);
+if (!jobFile || !resultFile) throw new Error('usage: load-worker.ts <job.json> <result.json>');
+const job = JSON.parse(fs.readFileSync(jobFile, 'utf8')) as LoadJob;
+
+let non2xx = 0;
+let badBodies = 0;
+
+function isCleanResult(body: string): boolean {
+  return body.startsWith('{"data"') && !body.includes('"errors"');
+}
+
+function checkPlain(status: number, body: string) {
+  if (status < 200 || status > 299) non2xx++;
+  else if (!isCleanResult(body)) badBodies++;
+}
+
+const mixed = job.plan.kind === 'mixed' ? createMixedTraffic(job.plan.mixed) : undefined;
+
+function requestsFor(): autocannon.Request[] {
+  const plan = job.plan;
+  if (plan.kind === 'fixed') {
+    return [{ ...plan.request, onResponse: (status, body) => checkPlain(status, body) }];
+  }
+  const apply = (request: autocannon.Request, chosen: LoadRequest) => {
+    request.method = chosen.method;
+    request.path = chosen.path;
+    request.headers = chosen.headers;
+    request.body = chosen.body;
+    return request;
+  };
+  if (plan.kind === 'pick') {
+    return [
+      {
+        setupRequest: (request) => apply(request, plan.requests[Math.floor(Math.random() * plan.requests.length)]!),
+        onResponse: (status, body) => checkPlain(status, body),
+      },
+    ];
+  }
+  return [
+    {
+      setupRequest: (request, context) => apply(request, mixed!.next(context)),
+      onResponse: (status, body, context) => {
+        const conflict = mixed!.settle(context, status, body);
+        if (!conflict && (status < 200 || status > 299)) non2xx++;
+      },
+    },
+  ];
+}
+
+const result = await autocannon({
+  url: job.baseUrl,
+  connections: job.connections,
+  pipelining: 1,
+  duration: job.durationSeconds,
+  timeout: 10,
+  requests: requestsFor(),
+});
+
+const seconds = result.duration;
+const figures: LoadResult = {
+  requests: result.requests.total,
+  durationSeconds: seconds,
+  requestsPerSecond: result.requests.total / seconds,
+  p50Ms: result.latency.p50,
+  p99Ms: result.latency.p99,
+  non2xx,
+  socketErrors: result.errors + result.timeouts,
+  badBodies,
+  mixed: mixed?.result,
+};
+fs.writeFileSync(resultFile, JSON.stringify(figures));

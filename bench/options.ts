@@ -1,0 +1,55 @@
+// Command-line options of `npm run bench`.
+import { parseArgs } from 'node:util';
+
+export const SCENARIOS = [
+  'limit-http',
+  'limit-db',
+  'baseline-apollo',
+  'hit-l1',
+  'hit-l2',
+  'miss',
+  'mixed',
+  'deep-page',
+  'search',
+] as const;
+export type ScenarioName = (typeof SCENARIOS)[number];
+
+export interface BenchOptions {
+  quick: boolean;
+  only: Set<ScenarioName>;
+  durationSeconds: number;
+  warmupSeconds: number;
+  contacts: number;
+  connections: number;
+}
+
+const usage = 'npm run bench -- [--quick] [--only a,b] [--duration S] [--contacts N]';
+
+function fail(message: string): never {
+  process.stderr.write(`${message}\nusage: ${usage}\n`);
+  process.exit(2);
+}
+
+export function readBenchOptions(argv = process.argv.slice(2)): BenchOptions {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      quick: { type: 'boolean', default: false },
+      only: { type: 'string' },
+      duration: { type: 'string' },
+      contacts: { type: 'string' },
+    },
+    strict: true,
+  });
+  const quick = values.quick ?? false;
+  const only = new Set<ScenarioName>();
+  for (const name of (values.only ?? SCENARIOS.join(',')).split(',').map((s) => s.trim()).filter(Boolean)) {
+    if (!(SCENARIOS as readonly string[]).includes(name)) fail(`unknown scenario "${name}"; known: ${SCENARIOS.join(', ')}`);
+    only.add(name as ScenarioName);
+  }
+  const durationSeconds = values.duration === undefined ? (quick ? 2.5 : 10) : Number(values.duration);
+  if (!(durationSeconds > 0 && durationSeconds <= 3600)) fail('--duration must be a number of seconds from 0 to 3600.');
+  const contacts = values.contacts === undefined ? 100_000 : Number(values.contacts);
+  if (!Number.isInteger(contacts) || contacts < 1000 || contacts > 10_000_000) fail('--contacts must be a whole number from 1000 to 10000000.');
+  return { quick, only, durationSeconds, warmupSeconds: quick ? 1 : 3, contacts, connections: 20 };
+}

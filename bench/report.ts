@@ -1,0 +1,167 @@
+// The results as a Markdown table, the targets with pass/fail, and the files under bench/results/.
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { MachineInfo } from './machine.js';
+import type { ScenarioName } from './options.js';
+import type { ScenarioResult } from './scenario-result.js';
+
+export interface TargetCheck {
+  target: string;
+  /** Undefined when a scenario it needs did not run (or failed). */
+  pass: boolean | undefined;
+  measured: string;
+}
+
+const fixed = (value: number | undefined | null, digits = 1) => (value === undefined || value === null ? '–' : value.toFixed(digits));
+const percent = (value: number | undefined | null) => (value === undefined || value === null ? '–' : `${(value * 100).toFixed(1)}%`);
+const ratio = (value: number | undefined) => (value === undefined ? '–' : `${value.toFixed(2)}×`);
+
+function outcomesText(result: ScenarioResult): string {
+  const shares = result.outcomeShares;
+  if (!shares) return '–';
+  const parts = Object.entries(shares)
+    .filter(([, share]) => share > 0.0005)
+    .map(([outcome, share]) => `${outcome} ${(share * 100).toFixed(1)}%`);
+  return parts.length > 0 ? parts.join(', ') : '–';
+}
+
+export function markdownTable(results: ScenarioResult[]): string {
+  const header =
+    '| scenario | req/s | p50 ms | p99 ms | errors | SQL/req | cache outcomes | hit rate | peak RSS MB | ×limit-http | ×limit-db | ×baseline | notes |\n' +
+    '|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---|';
+  const rows = results.map((r) => {
+    if (!r.ok && r.requestsPerSecond === undefined) return `| ${r.name} | FAILED | | | | | | | | | | | ${r.failure ?? ''} |`;
+    return [
+      r.name,
+      fixed(r.requestsPerSecond, 0),
+      fixed(r.p50Ms, 2),
+      fixed(r.p99Ms, 2),
+      String(r.errors ?? '–'),
+      fixed(r.sqlPerRequest, 2),
+      outcomesText(r),
+      percent(r.hitRate),
+      fixed(r.peakRssMb, 0),
+      ratio(r.ratios?.limitHttp),
+      ratio(r.ratios?.limitDb),
+      ratio(r.ratios?.baselineApollo),
+      [r.ok ? '' : `FAILED: ${r.failure}`, r.notes ?? ''].filter(Boolean).join('; '),
+    ]
+      .join(' | ')
+      .replace(/^/, '| ')
+      .concat(' |');
+  });
+  return [header, ...rows].join('\n');
+}
+
+export function checkTargets(results: ScenarioResult[]): TargetCheck[] {
+  const get = (name: ScenarioName) => {
+    const result = results.find((r) => r.name === name);
+    return result?.ok && result.requestsPerSecond !== undefined ? result : undefined;
+  };
+  const limitHttp = get('limit-http');
+  const limitDb = get('limit-db');
+  const baseline = get('baseline-apollo');
+  const hitL1 = get('hit-l1');
+  const hitL2 = get('hit-l2');
+  const miss = get('miss');
+  const mixed = results.find((r) => r.name === 'mixed');
+  const deep = get('deep-page');
+  const share = (a: ScenarioResult | undefined, b: ScenarioResult | undefined) =>
+    a && b ? a.requestsPerSecond! / b.requestsPerSecond! : undefined;
+  const checks: TargetCheck[] = [];
+
+  const l1Share = share(hitL1, limitHttp);
+  checks.push({
+    target: 'hit-l1 >= 0.6 × limit-http req/s, with p99 <= 5 ms',
+    pass: l1Share === undefined ? undefined : l1Share >= 0.6 && hitL1!.p99Ms! <= 5,
+    measured: `${ratio(l1Share)}, p99 ${fixed(hitL1?.p99Ms, 2)} ms`,
+  });
+  const l2Share = share(hitL2, limitHttp);
+  checks.push({ target: 'hit-l2 >= 0.4 × limit-http req/s', pass: l2Share === undefined ? undefined : l2Share >= 0.4, measured: ratio(l2Share) });
+  const missToDb = share(miss, limitDb);
+  const missToBaseline = share(miss, baseline);
+  checks.push({
+    target: 'miss >= 0.5 × limit-db req/s',
+    pass: missToDb === undefined ? undefined : missToDb >= 0.5,
+    measured: ratio(missToDb),
+  });
+  checks.push({
+    target: 'miss >= 4 × baseline-apollo req/s',
+    pass: missToBaseline === undefined ? undefined : missToBaseline >= 4,
+    measured: ratio(missToBaseline),
+  });
+  const mixedShare = mixed?.ok ? share(mixed, limitHttp) : undefined;
+  const mixedStale = mixed?.mixed?.staleReads;
+  checks.push({
+    target: 'mixed: hit rate >= 90%, zero stale reads, req/s >= 0.3 × limit-http',
+    pass:
+      mixed === undefined || mixedStale === undefined
+        ? undefined
+        : mixedStale === 0 && (mixed.hitRate ?? 0) >= 0.9 && mixedShare !== undefined && mixedShare >= 0.3,
+    measured: `hit rate ${percent(mixed?.hitRate)}, stale ${mixedStale ?? '–'}, ${ratio(mixedShare)}`,
+  });
+  checks.push({
+    target: 'deep-page p50 <= 1.2 × first-page p50',
+    pass: deep?.deepToFirstP50 === undefined ? undefined : deep.deepToFirstP50 <= 1.2,
+    measured: deep?.deepToFirstP50 === undefined ? '–' : `${ratio(deep.deepToFirstP50)} (${fixed(deep.p50Ms, 2)} vs ${fixed(deep.firstPage?.p50Ms, 2)} ms)`,
+  });
+  const cardfileRss = results
+    .filter((r) => ['hit-l1', 'hit-l2', 'miss', 'mixed', 'deep-page', 'search'].includes(r.name) && r.peakRssMb !== undefined)
+    .map((r) => r.peakRssMb!);
+  const peak = cardfileRss.length > 0 ? Math.max(...cardfileRss) : undefined;
+  checks.push({ target: 'cardfile peak RSS <= 300 MB', pass: peak === undefined ? undefined : peak <= 300, measured: `${fixed(peak, 0)} MB` });
+  return checks;
+}
+
+export function targetsMarkdown(checks: TargetCheck[]): string {
+  const verdict = (pass: boolean | undefined) => (pass === undefined ? 'n/a' : pass ? 'PASS' : 'FAIL');
+  return ['| target | measured | result |', '|---|---|---|', ...checks.map((c) => `| ${c.target} | ${c.measured} | ${verdict(c.pass)} |`)].join('\n');
+}
+
+export interface RunRecord {
+  date: string;
+  startedAt: string;
+  quick: boolean;
+  durationSeconds: number;
+  warmupSeconds: number;
+  connections: number;
+  workspace: { name: string; contacts: number };
+  machine: MachineInfo;
+  scenarios: ScenarioResult[];
+  targets: TargetCheck[];
+}
+
+const resultsDir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');
+
+/** Writes results/<date>.json and results/<date>.md; returns their paths. */
+export function writeResults(record: RunRecord): string[] {
+  fs.mkdirSync(resultsDir, { recursive: true });
+  const json = path.join(resultsDir, `${record.date}.json`);
+  const md = path.join(resultsDir, `${record.date}.md`);
+  fs.writeFileSync(json, `${JSON.stringify(record, null, 2)}\n`);
+  const m = record.machine;
+  const text = [
+    `# cardfile benchmark, ${record.date}`,
+    '',
+    `${record.quick ? 'Quick run' : 'Full run'}: ${record.durationSeconds} s measured per scenario after ${record.warmupSeconds} s of warm-up, ` +
+      `${record.connections} connections; workspace "${record.workspace.name}" with ${record.workspace.contacts} contacts. ` +
+      'Server on core 0, load generator on core 1.',
+    '',
+    markdownTable(record.scenarios),
+    '',
+    '## Targets',
+    '',
+    targetsMarkdown(record.targets),
+    '',
+    '## Machine',
+    '',
+    `- CPU: ${m.cpuModel}, ${m.cores} cores, ${m.memoryGb} GB`,
+    `- Node ${m.node}, PostgreSQL ${m.postgres}`,
+    `- commit ${m.commit}${m.dirty ? ' (with uncommitted changes)' : ''}`,
+    `- started ${record.startedAt}`,
+    '',
+  ].join('\n');
+  fs.writeFileSync(md, text);
+  return [json, md];
+}

@@ -1,0 +1,301 @@
+// `npm run bench`: seeds the bench workspace, then runs every scenario against a server pinned to
+// core 0 with the load generator pinned to core 1, and reports (stdout, bench/results/).
+// See bench/README.md for what each scenario measures.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { prepareWorkspace, WORKSPACE } from './bench-workspace.js';
+import { repoRoot } from './child-processes.js';
+import { freePort } from './free-port.js';
+import { runLoad } from './load-generator.js';
+import type { LoadPlan, LoadRequest, LoadResult } from './load-plan.js';
+import { describeMachine } from './machine.js';
+import { apqGetPath, loadOperations, readHeaders } from './operations.js';
+import { readBenchOptions, SCENARIOS, type ScenarioName } from './options.js';
+import { type FetchedPage, fetchPage } from './page-check.js';
+import { difference, scrapeMetrics, type WindowFigures } from './prometheus.js';
+import { checkTargets, markdownTable, targetsMarkdown, writeResults } from './report.js';
+import type { ScenarioResult } from './scenario-result.js';
+import { type ServerUnderTest, startServer } from './server-under-test.js';
+
+const options = readBenchOptions();
+const { DATABASE_URL, REDIS_URL } = process.env;
+if (!DATABASE_URL || !REDIS_URL) {
+  process.stderr.write('npm run bench needs real PostgreSQL and Redis: set DATABASE_URL and REDIS_URL (the embedded PGlite default is not benchmarked).\n');
+  process.exit(2);
+}
+
+const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
+const startedAt = new Date();
+const selected = (name: ScenarioName) => options.only.has(name);
+const results = new Map<ScenarioName, ScenarioResult>();
+
+log(`preparing workspace "${WORKSPACE}" (${options.contacts} contacts)`);
+const workspace = await prepareWorkspace(options.contacts, log);
+const operations = loadOperations();
+const reader = readHeaders(workspace.readerToken);
+const pageGet: LoadRequest = { method: 'GET', path: apqGetPath(operations.ContactsPage, { first: 50 }), headers: reader };
+
+let namespaces = 0;
+function cardfileEnv(extra: Record<string, string>): Record<string, string> {
+  return {
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'warn',
+    DATABASE_URL: DATABASE_URL!,
+    REDIS_URL: REDIS_URL!,
+    // Fresh per server: nothing cached by an earlier run (or server) can count as a hit.
+    CACHE_NAMESPACE: `bench-${Date.now()}-${++namespaces}`,
+    ...extra,
+  };
+}
+
+async function startCardfile(label: string, extra: Record<string, string>): Promise<ServerUnderTest> {
+  log(`starting cardfile (${label})`);
+  return startServer(`cardfile (${label})`, 'src/main.ts', await freePort(), cardfileEnv(extra));
+}
+
+interface Measured {
+  load: LoadResult;
+  window?: WindowFigures;
+  peakRssMb?: number;
+}
+
+/** Warms up (not measured), then measures, reading cardfile's metrics around the measured window. */
+async function measure(server: ServerUnderTest, plan: () => Promise<LoadPlan> | LoadPlan, cardfileMetrics: boolean): Promise<Measured> {
+  const job = { baseUrl: server.baseUrl, connections: options.connections };
+  await runLoad({ ...job, durationSeconds: options.warmupSeconds, plan: await plan() });
+  const measuredPlan = await plan();
+  const before = cardfileMetrics ? await scrapeMetrics(server.baseUrl) : undefined;
+  const load = await runLoad({ ...job, durationSeconds: options.durationSeconds, plan: measuredPlan });
+  const after = cardfileMetrics ? await scrapeMetrics(server.baseUrl) : undefined;
+  return { load, window: before && after ? difference(before, after) : undefined, peakRssMb: server.peakRssMb() };
+}
+
+function record(name: ScenarioName, measured: Measured, extra: Partial<ScenarioResult> = {}): ScenarioResult {
+  const { load, window } = measured;
+  const mixed = load.mixed;
+  const errors = mixed ? load.socketErrors + mixed.failedReads + mixed.failedWrites : load.non2xx + load.socketErrors + load.badBodies;
+  let failure: string | undefined;
+  if (load.requests === 0) failure = 'no request completed';
+  else if (errors >= load.requests) failure = 'every request failed';
+  else if (mixed && mixed.staleReads > 0) failure = `${mixed.staleReads} stale reads`;
+  const result: ScenarioResult = {
+    name,
+    ok: failure === undefined,
+    failure,
+    requests: load.requests,
+    requestsPerSecond: load.requestsPerSecond,
+    p50Ms: load.p50Ms,
+    p99Ms: load.p99Ms,
+    errors,
+    sqlPerRequest: window?.sqlPerRequest,
+    outcomeShares: window?.outcomeShares,
+    hitRate: window?.hitRate,
+    peakRssMb: measured.peakRssMb,
+    mixed,
+    ...extra,
+  };
+  results.set(name, result);
+  log(`${name}: ${load.requestsPerSecond.toFixed(0)} req/s, p50 ${load.p50Ms} ms, p99 ${load.p99Ms} ms, ${errors} errors${failure ? ` — FAILED: ${failure}` : ''}`);
+  return result;
+}
+
+function failed(name: ScenarioName, error: unknown) {
+  const message = (error as Error)?.message ?? String(error);
+  log(`${name}: FAILED: ${message}`);
+  results.set(name, { name, ok: false, failure: message.split('\n')[0] });
+}
+
+/** Runs scenarios against one server; a server that does not start fails each of them. */
+async function withServer(names: ScenarioName[], start: () => Promise<ServerUnderTest>, body: (server: ServerUnderTest) => Promise<void>) {
+  const wanted = names.filter(selected);
+  if (wanted.length === 0) return;
+  let server: ServerUnderTest;
+  try {
+    server = await start();
+  } catch (error) {
+    for (const name of wanted) failed(name, error);
+    return;
+  }
+  try {
+    await body(server);
+  } finally {
+    await server.stop();
+  }
+}
+
+async function scenario(name: ScenarioName, body: () => Promise<void>) {
+  if (!selected(name)) return;
+  log(`running ${name}`);
+  try {
+    await body();
+  } catch (error) {
+    failed(name, error);
+  }
+}
+
+// --- cardfile with its defaults: the cached page (for limit-http), hit-l1, then mixed (it writes).
+let cachedPage: FetchedPage | undefined;
+await withServer(['limit-http', 'hit-l1', 'mixed'], () => startCardfile('defaults', {}), async (server) => {
+  await fetchPage(server.baseUrl, pageGet, 50);
+  cachedPage = await fetchPage(server.baseUrl, pageGet, 50);
+  log(`list page: ${cachedPage.body.length} bytes, second fetch served as ${cachedPage.cacheOutcome}`);
+  await scenario('hit-l1', async () => {
+    record('hit-l1', await measure(server, () => ({ kind: 'fixed', request: pageGet }), true));
+  });
+  await scenario('mixed', async () => {
+    const plan = async (): Promise<LoadPlan> => ({
+      kind: 'mixed',
+      mixed: {
+        readerToken: workspace.readerToken,
+        editorToken: workspace.editorToken,
+        operations: { page: operations.ContactsPage, card: operations.ContactCard, update: operations.UpdateContact },
+        pageVariants: workspace.pageVariants,
+        // Read when each run starts: versions move with every acknowledged write.
+        contacts: await workspace.popularContacts(),
+        writeShare: 0.1,
+        pageShare: 0.5,
+      },
+    });
+    const measured = await measure(server, plan, true);
+    const m = measured.load.mixed!;
+    record('mixed', measured, {
+      notes: `${m.writes} writes, ${m.conflicts} conflicts, ${m.pageReads + m.cardReads} reads (${m.checkedReads} checked after a write), ${m.staleReads} stale`,
+    });
+  });
+});
+if (selected('limit-http') && !cachedPage) failed('limit-http', new Error('the cached list page could not be fetched from cardfile'));
+
+// --- limit-http: the cached page's bytes from a bare node:http server.
+if (cachedPage) {
+  const bodyFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'cardfile-bench-page-')), 'page.json');
+  fs.writeFileSync(bodyFile, cachedPage.body);
+  const env = { BODY_FILE: bodyFile, CONTENT_TYPE: cachedPage.contentType };
+  await withServer(['limit-http'], async () => startServer('limit-http', 'bench/limit-http-server.ts', await freePort(), env), async (server) => {
+    await scenario('limit-http', async () => {
+      await fetchPage(server.baseUrl, pageGet, 50);
+      record('limit-http', await measure(server, () => ({ kind: 'fixed', request: pageGet }), false));
+    });
+  });
+  fs.rmSync(path.dirname(bodyFile), { recursive: true, force: true });
+}
+
+// --- limit-db: one hand-written SQL statement per request.
+await withServer(
+  ['limit-db'],
+  async () => startServer('limit-db', 'bench/limit-db-server.ts', await freePort(), { DATABASE_URL: DATABASE_URL!, WORKSPACE_ID: String(workspace.id) }),
+  async (server) => {
+    await scenario('limit-db', async () => {
+      const request: LoadRequest = { method: 'GET', path: '/page', headers: {} };
+      await fetchPage(server.baseUrl, request, 50);
+      record('limit-db', await measure(server, () => ({ kind: 'fixed', request }), false));
+    });
+  },
+);
+
+// --- baseline-apollo: stock Apollo, same resolvers and loaders, no caching; the query text in a POST.
+await withServer(
+  ['baseline-apollo'],
+  async () => {
+    const [port, readyPort] = [await freePort(), await freePort()];
+    const env = { NODE_ENV: 'production', DATABASE_URL: DATABASE_URL!, READY_PORT: String(readyPort) };
+    return startServer('baseline-apollo', 'bench/baseline-apollo.ts', port, env, `http://127.0.0.1:${readyPort}/readyz`);
+  },
+  async (server) => {
+    await scenario('baseline-apollo', async () => {
+      const request: LoadRequest = {
+        method: 'POST',
+        path: '/',
+        headers: { authorization: `Bearer ${workspace.readerToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ query: operations.ContactsPage.document, operationName: 'ContactsPage', variables: { first: 50 } }),
+      };
+      await fetchPage(server.baseUrl, request, 50);
+      record('baseline-apollo', await measure(server, () => ({ kind: 'fixed', request }), false));
+    });
+  },
+);
+
+// --- hit-l2: the in-process tier off, Redis only.
+await withServer(['hit-l2'], () => startCardfile('MEMORY_CACHE_MAX_BYTES=0', { MEMORY_CACHE_MAX_BYTES: '0' }), async (server) => {
+  await scenario('hit-l2', async () => {
+    await fetchPage(server.baseUrl, pageGet, 50);
+    record('hit-l2', await measure(server, () => ({ kind: 'fixed', request: pageGet }), true));
+  });
+});
+
+// --- response caching off: miss, deep-page and search all reach the database.
+await withServer(['miss', 'deep-page', 'search'], () => startCardfile('RESPONSE_CACHE=false', { RESPONSE_CACHE: 'false' }), async (server) => {
+  await scenario('miss', async () => {
+    await fetchPage(server.baseUrl, pageGet, 50);
+    record('miss', await measure(server, () => ({ kind: 'fixed', request: pageGet }), true));
+  });
+  await scenario('deep-page', async () => {
+    const deepGet: LoadRequest = { method: 'GET', path: apqGetPath(operations.ContactsPage, { first: 50, after: workspace.deepCursor }), headers: reader };
+    await fetchPage(server.baseUrl, deepGet, 50);
+    const first = await measure(server, () => ({ kind: 'fixed', request: pageGet }), true);
+    const deep = await measure(server, () => ({ kind: 'fixed', request: deepGet }), true);
+    const deepToFirstP50 = deep.load.p50Ms / first.load.p50Ms;
+    record('deep-page', deep, {
+      firstPage: { requestsPerSecond: first.load.requestsPerSecond, p50Ms: first.load.p50Ms, p99Ms: first.load.p99Ms },
+      deepToFirstP50,
+      notes: `page at 90%; first page p50 ${first.load.p50Ms} ms (${first.load.requestsPerSecond.toFixed(0)} req/s); deep/first p50 ${deepToFirstP50.toFixed(2)}×`,
+    });
+  });
+  await scenario('search', async () => {
+    const requests: LoadRequest[] = workspace.searchFragments.map((search) => ({
+      method: 'GET',
+      path: apqGetPath(operations.SearchContacts, { search }),
+      headers: reader,
+    }));
+    await fetchPage(server.baseUrl, requests[0]!);
+    record('search', await measure(server, () => ({ kind: 'pick', requests }), true), {
+      notes: `${requests.length} fragments of 3-5 letters`,
+    });
+  });
+});
+
+// --- ratios, report, files.
+const reference = (name: ScenarioName) => {
+  const result = results.get(name);
+  return result?.ok ? result.requestsPerSecond : undefined;
+};
+const [limitHttp, limitDb, baseline] = [reference('limit-http'), reference('limit-db'), reference('baseline-apollo')];
+const ordered = SCENARIOS.filter(selected).map((name) => results.get(name) ?? { name, ok: false, failure: 'did not run' });
+for (const result of ordered) {
+  if (result.requestsPerSecond === undefined) continue;
+  result.ratios = {
+    limitHttp: limitHttp ? result.requestsPerSecond / limitHttp : undefined,
+    limitDb: limitDb ? result.requestsPerSecond / limitDb : undefined,
+    baselineApollo: baseline ? result.requestsPerSecond / baseline : undefined,
+  };
+}
+const targets = checkTargets(ordered);
+const machine = describeMachine(workspace.postgresVersion);
+await workspace.close();
+
+const files = writeResults({
+  date: `${startedAt.getFullYear()}-${String(startedAt.getMonth() + 1).padStart(2, '0')}-${String(startedAt.getDate()).padStart(2, '0')}`,
+  startedAt: startedAt.toISOString(),
+  quick: options.quick,
+  durationSeconds: options.durationSeconds,
+  warmupSeconds: options.warmupSeconds,
+  connections: options.connections,
+  workspace: { name: WORKSPACE, contacts: workspace.contacts },
+  machine,
+  scenarios: ordered,
+  targets,
+});
+
+console.log(markdownTable(ordered));
+console.log('');
+console.log(targetsMarkdown(targets));
+console.log('');
+console.log(`${machine.cpuModel}, ${machine.cores} cores; Node ${machine.node}; PostgreSQL ${machine.postgres}; commit ${machine.commit.slice(0, 12)}`);
+log(`wrote ${files.map((file) => path.relative(repoRoot, file)).join(' and ')}`);
+
+const failures = ordered.filter((result) => !result.ok);
+if (failures.length > 0) {
+  log(`failed: ${failures.map((result) => `${result.name} (${result.failure})`).join(', ')}`);
+  process.exit(1);
+}
+process.exit(0);

@@ -1,0 +1,28 @@
+// One scenario's figures, as the table, the targets and the JSON file read them.
+import type { MixedResult } from './mixed-traffic.js';
+import type { ScenarioName } from './options.js';
+import type { CacheOutcome } from './prometheus.js';
+
+export interface ScenarioResult {
+  name: ScenarioName;
+  /** False when the scenario failed outright (server did not start, every request failed, a stale read). */
+  ok: boolean;
+  failure?: string;
+  requests?: number;
+  requestsPerSecond?: number;
+  p50Ms?: number;
+  p99Ms?: number;
+  /** Non-2xx answers (CONFLICT excepted), connection errors, timeouts and error bodies. */
+  errors?: number;
+  /** From cardfile's histogram; absent for the reference servers. */
+  sqlPerRequest?: number;
+  outcomeShares?: Record<CacheOutcome, number> | null;
+  hitRate?: number | null;
+  peakRssMb?: number;
+  ratios?: { limitHttp?: number; limitDb?: number; baselineApollo?: number };
+  mixed?: MixedResult;
+  /** deep-page: the first page measured the same way, for the comparison. */
+  firstPage?: { requestsPerSecond: number; p50Ms: number; p99Ms: number };
+  deepToFirstP50?: number;
+  notes?: string;
+}

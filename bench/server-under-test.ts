@@ -1,0 +1,50 @@
+// A server under test: started pinned to core 0, ready once GET /readyz answers 200, stopped with
+// SIGTERM. Every server the benchmark runs (cardfile and the reference servers) answers /readyz.
+import { peakRssMb, type PinnedProcess, servingPid, spawnPinned, stop } from './child-processes.js';
+
+export const SERVER_CORE = 0;
+const READY_TIMEOUT_MS = 60_000;
+
+export interface ServerUnderTest {
+  name: string;
+  baseUrl: string;
+  /** Peak RSS in MB so far of the process that serves. */
+  peakRssMb(): number | undefined;
+  stop(): Promise<void>;
+}
+
+/** `readyUrl` defaults to <base>/readyz; a server that cannot route it names another. */
+export async function startServer(name: string, file: string, port: number, env: Record<string, string>, readyUrl?: string): Promise<ServerUnderTest> {
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const readiness = readyUrl ?? `${baseUrl}/readyz`;
+  const handle: PinnedProcess = spawnPinned(SERVER_CORE, file, [], { ...env, PORT: String(port), HOST: '127.0.0.1' });
+  let exitedEarly: number | string | undefined;
+  void handle.exited.then((code) => {
+    exitedEarly = code;
+  });
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  for (;;) {
+    if (exitedEarly !== undefined) {
+      throw new Error(`${name} exited (${exitedEarly}) before it was ready: ${handle.stderr().trim().split('\n').slice(-3).join(' | ')}`);
+    }
+    try {
+      const response = await fetch(readiness, { signal: AbortSignal.timeout(2000) });
+      await response.arrayBuffer();
+      if (response.ok) break;
+    } catch {
+      // Not listening yet.
+    }
+    if (Date.now() > deadline) {
+      await stop(handle, 2000);
+      throw new Error(`${name} did not answer ${readiness} within ${READY_TIMEOUT_MS / 1000} s`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  const pid = servingPid(handle.child.pid!);
+  return {
+    name,
+    baseUrl,
+    peakRssMb: () => peakRssMb(pid),
+    stop: () => stop(handle),
+  };
+}

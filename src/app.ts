@@ -93,7 +93,7 @@ export async function createApp(config: Config, database: DatabaseHandle, logger
     maxBodyBytes: config.maxBodyBytes,
     exposeStatementCount: !config.production,
     onStatements: (count) => metrics.sqlStatements.observe(count),
-    onCacheOutcome: (outcome, operation) => metrics.cacheRequests.inc({ outcome, operation }),
+    onCacheOutcome: metrics.countCacheOutcome,
     publishedNames,
     resolveViewer,
     cache: cache.responses,

@@ -721,7 +721,6 @@ describe('tenant safety across tiers, instances and request forms', () => {
     const TOTAL = 2400;
     const CONCURRENCY = 8;
     let issued = 0;
-    const started = performance.now();
     await Promise.all(
       Array.from({ length: CONCURRENCY }, async () => {
         while (issued < TOTAL) {
@@ -746,7 +745,6 @@ describe('tenant safety across tiers, instances and request forms', () => {
         }
       }),
     );
-    const seconds = (performance.now() - started) / 1000;
 
     expect(problems.slice(0, 10), context).toEqual([]);
 
@@ -784,7 +782,6 @@ describe('tenant safety across tiers, instances and request forms', () => {
     expect(notModified).toBeGreaterThan(20);
     expect(firstRegistrations).toBeGreaterThan(0);
     expect(foreignRevalidations).toBeGreaterThan(20);
-    expect(seconds).toBeLessThan(50);
   });
 });
 

@@ -42,21 +42,32 @@ export const tag = {
 };
 
 /**
+ * The part of a response key that depends on the request alone (document, operation, variables),
+ * computed once per distinct request text by the HTTP layer; responseFor adds workspace and role.
+ */
+export function requestPart(documentHash: string, operationName: string | null, variables: Record<string, unknown> | null): string {
+  const canonical = variables && Object.keys(variables).length > 0 ? canonicalJson(variables) : '';
+  const variablesDigest = canonical.length > 64 ? createHash('sha256').update(canonical).digest('base64url') : canonical;
+  return `${documentHash}:${operationName ?? ''}:${variablesDigest}`;
+}
+
+/**
  * The keys of one deployment. `namespace` (CACHE_NAMESPACE) separates deployments, or test
  * databases, that share one Redis: their workspace ids overlap, their keys must not.
  */
 export function cacheKeys(namespace: string) {
   const prefix = `${namespace}:`;
+  const responseFor = (workspaceId: number, role: Role, request: string) => `${prefix}r:${workspaceId}:${role}:${request}`;
   return {
     /**
      * The key of one cached response. The workspace and role are part of it: two workspaces
      * running the same query with the same variables must never share an entry.
      */
     response(parts: ResponseKeyParts): string {
-      const variables = parts.variables && Object.keys(parts.variables).length > 0 ? canonicalJson(parts.variables) : '';
-      const variablesDigest = variables.length > 64 ? createHash('sha256').update(variables).digest('base64url') : variables;
-      return `${prefix}r:${parts.workspaceId}:${parts.role}:${parts.documentHash}:${parts.operationName ?? ''}:${variablesDigest}`;
+      return responseFor(parts.workspaceId, parts.role, requestPart(parts.documentHash, parts.operationName, parts.variables));
     },
+    /** The same key, from the part that depends on the request alone (see requestPart). */
+    responseFor,
     /** One database row (entity cache), within its workspace. */
     entity: (workspaceId: number, type: string, id: number) => `${prefix}e:${workspaceId}:${type}:${id}`,
     /** The set of response keys that depend on a tag. */

@@ -10,13 +10,15 @@
 // The channel alone is not enough: a message can reach this instance after the mutation that sent
 // it has responded, and a client may read here in between. So with Redis, an L1 entry remembers
 // the workspace's write sequence it was current at, and is served only while Redis still reports
-// that sequence (one GET); otherwise L2, which every purge has reached by then, decides.
+// that sequence (a GET, shared by the hits that arrive together: sequence-reads.ts); otherwise
+// L2, which every purge has reached by then, decides.
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../observability/logger.js';
 import type { CachedResponse } from './entry.js';
 import type { CacheKeys } from './keys.js';
 import type { MemoryTier } from './memory-tier.js';
 import type { RedisTier } from './redis-tier.js';
+import { SequenceReads } from './sequence-reads.js';
 
 export type CacheOutcome = 'hit-l1' | 'hit-l2' | 'stale' | 'miss' | 'coalesced' | 'bypass';
 
@@ -87,8 +89,12 @@ export class ResponseCache {
   private memoryTrusted: boolean;
   private publish: ((message: string) => Promise<unknown>) | undefined;
 
+  private readonly sequences: SequenceReads | undefined;
+
   constructor(private readonly options: ResponseCacheOptions) {
     this.memoryTrusted = !options.redis;
+    const redis = options.redis;
+    this.sequences = redis ? new SequenceReads((workspaceId) => redis.sequence(workspaceId)) : undefined;
   }
 
   get enabled(): boolean {
@@ -192,11 +198,11 @@ export class ResponseCache {
 
   /** Whether no write in the workspace has reached Redis since an L1 entry was filled. */
   private async stillCurrent(entry: CachedResponse, workspaceId: number): Promise<boolean> {
-    if (!this.options.redis) return true;
+    if (!this.sequences) return true;
     const sequence = this.confirmedAt.get(entry);
     if (sequence === undefined) return false;
     try {
-      return (await this.options.redis.sequence(workspaceId)) === sequence;
+      return (await this.sequences.current(workspaceId)) === sequence;
     } catch {
       this.options.events.failed('l2-sequence');
       return false;

@@ -23,16 +23,26 @@ function matchesEtag(ifNoneMatch: string | undefined, etag: string): boolean {
   });
 }
 
+/** The headers that depend on the entry alone, built once per entry rather than once per hit. */
+const entryHeaders = new WeakMap<CachedResponse, Record<string, string>>();
+
+function headersOf(entry: CachedResponse): Record<string, string> {
+  let headers = entryHeaders.get(entry);
+  if (!headers) {
+    headers = {
+      'content-type': 'application/json; charset=utf-8',
+      'cache-control': entry.cacheControl,
+      etag: entry.etag,
+      vary: 'Authorization',
+      'surrogate-key': surrogateKeys(entry.tags),
+    };
+    entryHeaders.set(entry, headers);
+  }
+  return headers;
+}
+
 export function cacheHeaders(entry: CachedResponse, method: string, requestId: string, outcome: CacheOutcome): Record<string, string> {
-  const headers: Record<string, string> = {
-    'content-type': 'application/json; charset=utf-8',
-    'cache-control': entry.cacheControl,
-    etag: entry.etag,
-    vary: 'Authorization',
-    'surrogate-key': surrogateKeys(entry.tags),
-    'x-cache': outcome,
-    'x-request-id': requestId,
-  };
+  const headers: Record<string, string> = { ...headersOf(entry), 'x-cache': outcome, 'x-request-id': requestId };
   // Only GETs are cacheable by CDNs, and only under a key that includes Authorization (Vary).
   if (method === 'GET') headers['surrogate-control'] = `max-age=${entry.maxAgeSeconds}`;
   return headers;

@@ -7,7 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type ApolloServer, HeaderMap, type HTTPGraphQLRequest } from '@apollo/server';
 import type { Viewer, ViewerResolver } from '../auth/viewer.js';
 import { type CachedResponse, etagOf } from '../cache/entry.js';
-import type { CacheKeys } from '../cache/keys.js';
+import { type CacheKeys, requestPart } from '../cache/keys.js';
 import type { CacheOutcome, FillTicket, ResponseCache } from '../cache/response-cache.js';
 import type { ExecutionRecord, RequestContext } from '../graphql/context.js';
 import type { OperationKinds } from '../graphql/operation-kind.js';
@@ -15,6 +15,7 @@ import { withStatementTally } from '../observability/statement-count.js';
 import { writeCachedResponse } from './cached-response.js';
 import { graphQLParamsOf } from './graphql-params.js';
 import { BodyError, readBody } from './request-body.js';
+import { type ParsedRequest, RequestMemo } from './request-memo.js';
 
 export interface GraphQLHandlerOptions {
   apollo: ApolloServer<RequestContext>;
@@ -57,6 +58,27 @@ export function sendJsonError(response: ServerResponse, status: number, code: st
     ...(requestId ? { 'x-request-id': requestId } : {}),
   });
   response.end(body);
+}
+
+/** A JSON POST body as Apollo expects it: one operation, as an object. */
+function parseJsonBody(text: string): unknown {
+  if (text.trim() === '') throw new BodyError(400, 'BAD_REQUEST', 'The request body is empty; send a JSON object with a "query".');
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    throw new BodyError(400, 'BAD_REQUEST', 'The request body is not valid JSON.');
+  }
+  if (Array.isArray(body)) throw new BodyError(400, 'BAD_REQUEST', 'Batched requests are not supported; send one operation per request.');
+  return body;
+}
+
+function headerMapOf(request: IncomingMessage): HeaderMap {
+  const headers = new HeaderMap();
+  for (const [name, value] of Object.entries(request.headers)) {
+    if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
+  }
+  return headers;
 }
 
 function isJson(contentType: string | undefined): boolean {
@@ -147,35 +169,41 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
     return true;
   }
 
+  const memo = new RequestMemo();
+
   const handle = async (request: IncomingMessage, response: ServerResponse, search: string): Promise<number> => {
     const requestId = randomUUID();
     const method = request.method ?? 'GET';
-    const headers = new HeaderMap();
-    for (const [name, value] of Object.entries(request.headers)) {
-      if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
-    }
+    const json = method === 'POST' && isJson(request.headers['content-type']);
 
+    let text = '';
     let body: unknown;
+    let parsed: ParsedRequest | undefined;
     try {
-      const text = method === 'POST' ? await readBody(request, options.maxBodyBytes) : '';
-      if (method === 'POST' && isJson(request.headers['content-type'])) {
-        if (text.trim() === '') throw new BodyError(400, 'BAD_REQUEST', 'The request body is empty; send a JSON object with a "query".');
-        try {
-          body = JSON.parse(text);
-        } catch {
-          throw new BodyError(400, 'BAD_REQUEST', 'The request body is not valid JSON.');
+      if (method === 'POST') text = await readBody(request, options.maxBodyBytes);
+      parsed = method === 'GET' ? memo.get('GET', search) : json ? memo.get('POST', text) : undefined;
+      if (!parsed) {
+        body = json ? parseJsonBody(text) : text;
+        const params = graphQLParamsOf(method, search, body);
+        if (params) {
+          parsed = { params };
+          if (method === 'GET') memo.set('GET', search, parsed);
+          else if (json) memo.set('POST', text, parsed);
         }
-        if (Array.isArray(body)) throw new BodyError(400, 'BAD_REQUEST', 'Batched requests are not supported; send one operation per request.');
-      } else {
-        body = text;
       }
     } catch (error) {
       if (!(error instanceof BodyError)) throw error;
       sendJsonError(response, error.status, error.code, error.message, requestId);
       return error.status;
     }
+    const params = parsed?.params;
+    // Apollo's view of the request, built only when it has to run (never for a cache hit). A body
+    // that came from the memo parsed before, so parsing it again cannot fail.
+    const apolloRequest = (): HTTPGraphQLRequest => {
+      body ??= json ? JSON.parse(text) : text;
+      return { method, headers: headerMapOf(request), search, body };
+    };
 
-    const params = graphQLParamsOf(method, search, body);
     if (options.trustedDocuments && !(params && options.trustedDocuments.has(params.documentHash))) {
       sendJsonError(
         response,
@@ -195,25 +223,20 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
     } catch (error) {
       viewerError = error;
     }
-    const httpGraphQLRequest: HTTPGraphQLRequest = { method, headers, search, body };
 
     const operationLabel = (params && options.publishedNames?.get(params.documentHash)) ?? 'other';
     const isQuery = cache.enabled && viewer && params && options.operationKinds.kindOf(params.documentHash, params.operationName, params.query) === 'query';
-    if (!isQuery || !params || !viewer) {
-      const result = await execute(httpGraphQLRequest, viewer, viewerError, requestId);
+    if (!isQuery || !parsed || !params || !viewer) {
+      const result = await execute(apolloRequest(), viewer, viewerError, requestId);
       // A document that arrived as a bare hash is known once it ran: the next request can use the cache.
       if (params && result.operation) options.operationKinds.remember(params.documentHash, params.operationName, result.operation);
       options.onCacheOutcome?.('bypass', operationLabel);
       return writeExecution(request, response, result, requestId, 'bypass');
     }
 
-    const key = options.keys.response({
-      documentHash: params.documentHash,
-      operationName: options.operationKinds.keyName(params.documentHash, params.operationName),
-      variables: params.variables,
-      workspaceId: viewer.workspaceId,
-      role: viewer.role,
-    });
+    // Known to be a query by now, so whether its document holds one operation is known too.
+    parsed.keyPart ??= requestPart(params.documentHash, options.operationKinds.keyName(params.documentHash, params.operationName), params.variables);
+    const key = options.keys.responseFor(viewer.workspaceId, viewer.role, parsed.keyPart);
     const found = await cache.lookup(key, viewer.workspaceId);
     if ('entry' in found) {
       const outcome: CacheOutcome = found.stale ? 'stale' : found.tier === 'l1' ? 'hit-l1' : 'hit-l2';
@@ -221,7 +244,7 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
         const refreshViewer = viewer;
         cache.refreshInBackground(key, async () => {
           const ticket = await cache.ticket(refreshViewer.workspaceId);
-          const result = await execute(httpGraphQLRequest, refreshViewer, undefined, randomUUID());
+          const result = await execute(apolloRequest(), refreshViewer, undefined, randomUUID());
           if (result.entry) await cache.store(key, result.entry, ticket);
         });
       }
@@ -241,7 +264,7 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
     // share an execution.
     const flightKey = `${key}:${params.query === undefined ? 'hash' : 'document'}`;
     const { value: result, shared } = await cache.singleFlight(flightKey, ticket, async () => {
-      const executed = await execute(httpGraphQLRequest, viewer, undefined, requestId);
+      const executed = await execute(apolloRequest(), viewer, undefined, requestId);
       if (executed.entry) void cache.store(key, executed.entry, ticket);
       return executed;
     });

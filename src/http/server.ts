@@ -54,7 +54,7 @@ export function createHttpServer(routes: Routes, metrics: Metrics, logger: Logge
     handle(request, response)
       .then(([route, status]) => {
         const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-        metrics.httpDuration.observe({ route, method: request.method ?? 'GET', status: String(status) }, seconds);
+        metrics.observeRequest(route, request.method ?? 'GET', status, seconds);
       })
       .catch((error: unknown) => {
         // Only the error's name: a driver error's message can hold SQL and parameters.

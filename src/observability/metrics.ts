@@ -90,9 +90,25 @@ export function createMetrics() {
       this.set(sources.memoryCacheBytes());
     },
   });
+  // prom-client hashes a label object on every call; the hot path (every request) keeps the
+  // labelled children instead. Label values come from small fixed sets, so these maps stay small.
+  const durationChildren = new Map<string, ReturnType<typeof httpDuration.labels>>();
+  const outcomeChildren = new Map<string, ReturnType<typeof cacheRequests.labels>>();
   return {
     registry,
     httpDuration,
+    observeRequest(route: string, method: string, status: number, seconds: number) {
+      const name = `${route} ${method} ${status}`;
+      let child = durationChildren.get(name);
+      if (!child) durationChildren.set(name, (child = httpDuration.labels({ route, method, status: String(status) })));
+      child.observe(seconds);
+    },
+    countCacheOutcome(outcome: string, operation: string) {
+      const name = `${outcome} ${operation}`;
+      let child = outcomeChildren.get(name);
+      if (!child) outcomeChildren.set(name, (child = cacheRequests.labels({ outcome, operation })));
+      child.inc();
+    },
     sqlStatements,
     cacheRequests,
     cacheStores,

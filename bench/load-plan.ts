@@ -1,6 +1,7 @@
 // What the load generator is asked to do and what it answers: plain data, passed as JSON between
 // the benchmark and the generator process.
 import type { MixedPlan, MixedResult } from './mixed-traffic.js';
+import type { MetricsSnapshot } from './prometheus.js';
 
 export interface LoadRequest {
   method: 'GET' | 'POST';
@@ -20,8 +21,12 @@ export type LoadPlan =
 export interface LoadJob {
   baseUrl: string;
   connections: number;
+  /** Load before the measured window, with the same traffic, not measured. */
+  warmupSeconds: number;
   durationSeconds: number;
   plan: LoadPlan;
+  /** cardfile's /metrics, read right before and right after the measured window. */
+  metricsUrl?: string;
 }
 
 export interface LoadResult {
@@ -37,4 +42,5 @@ export interface LoadResult {
   /** 2xx answers that were not a GraphQL result without errors. */
   badBodies: number;
   mixed?: MixedResult;
+  metrics?: { before: MetricsSnapshot; after: MetricsSnapshot };
 }

@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import autocannon from 'autocannon';
 import type { LoadJob, LoadRequest, LoadResult } from './load-plan.js';
 import { createMixedTraffic } from './mixed-traffic.js';
+import { type MetricsSnapshot, scrapeMetrics } from './prometheus.js';
 
 const [jobFile, resultFile] = process.argv.slice(2);
 if (!jobFile || !resultFile) throw new Error('usage: load-worker.ts <job.json> <result.json>');
@@ -56,14 +57,25 @@ function requestsFor(): autocannon.Request[] {
   ];
 }
 
-const result = await autocannon({
-  url: job.baseUrl,
-  connections: job.connections,
-  pipelining: 1,
-  duration: job.durationSeconds,
-  timeout: 10,
-  requests: requestsFor(),
-});
+const run = (duration: number) =>
+  autocannon({
+    url: job.baseUrl,
+    connections: job.connections,
+    pipelining: 1,
+    duration,
+    timeout: 10,
+    requests: requestsFor(),
+  });
+
+// Warm-up: same traffic (the mixed checker keeps what it learns), figures thrown away.
+await run(job.warmupSeconds);
+non2xx = 0;
+badBodies = 0;
+if (mixed) for (const key of Object.keys(mixed.result) as (keyof typeof mixed.result)[]) mixed.result[key] = 0;
+
+const before: MetricsSnapshot | undefined = job.metricsUrl ? await scrapeMetrics(job.metricsUrl) : undefined;
+const result = await run(job.durationSeconds);
+const after: MetricsSnapshot | undefined = job.metricsUrl ? await scrapeMetrics(job.metricsUrl) : undefined;
 
 const seconds = result.duration;
 const figures: LoadResult = {
@@ -76,5 +88,6 @@ const figures: LoadResult = {
   socketErrors: result.errors + result.timeouts,
   badBodies,
   mixed: mixed?.result,
+  metrics: before && after ? { before, after } : undefined,
 };
 fs.writeFileSync(resultFile, JSON.stringify(figures));

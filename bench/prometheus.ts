@@ -21,8 +21,8 @@ function sumOf(text: string, name: string, labelFilter?: (labels: string) => boo
   return total;
 }
 
-export async function scrapeMetrics(baseUrl: string): Promise<MetricsSnapshot> {
-  const response = await fetch(`${baseUrl}/metrics`);
+export async function scrapeMetrics(metricsUrl: string): Promise<MetricsSnapshot> {
+  const response = await fetch(metricsUrl);
   const text = await response.text();
   if (!response.ok) throw new Error(`GET /metrics answered ${response.status}`);
   const outcomes = {} as Record<CacheOutcome, number>;

@@ -14,6 +14,8 @@ export interface TargetCheck {
 }
 
 const fixed = (value: number | undefined | null, digits = 1) => (value === undefined || value === null ? '–' : value.toFixed(digits));
+// autocannon records latencies in whole milliseconds.
+const ms = (value: number | undefined) => (value === undefined ? '–' : Number.isInteger(value) ? String(value) : value.toFixed(2));
 const percent = (value: number | undefined | null) => (value === undefined || value === null ? '–' : `${(value * 100).toFixed(1)}%`);
 const ratio = (value: number | undefined) => (value === undefined ? '–' : `${value.toFixed(2)}×`);
 
@@ -35,8 +37,8 @@ export function markdownTable(results: ScenarioResult[]): string {
     return [
       r.name,
       fixed(r.requestsPerSecond, 0),
-      fixed(r.p50Ms, 2),
-      fixed(r.p99Ms, 2),
+      ms(r.p50Ms),
+      ms(r.p99Ms),
       String(r.errors ?? '–'),
       fixed(r.sqlPerRequest, 2),
       outcomesText(r),
@@ -75,7 +77,7 @@ export function checkTargets(results: ScenarioResult[]): TargetCheck[] {
   checks.push({
     target: 'hit-l1 >= 0.6 × limit-http req/s, with p99 <= 5 ms',
     pass: l1Share === undefined ? undefined : l1Share >= 0.6 && hitL1!.p99Ms! <= 5,
-    measured: `${ratio(l1Share)}, p99 ${fixed(hitL1?.p99Ms, 2)} ms`,
+    measured: `${ratio(l1Share)}, p99 ${ms(hitL1?.p99Ms)} ms`,
   });
   const l2Share = share(hitL2, limitHttp);
   checks.push({ target: 'hit-l2 >= 0.4 × limit-http req/s', pass: l2Share === undefined ? undefined : l2Share >= 0.4, measured: ratio(l2Share) });
@@ -104,7 +106,7 @@ export function checkTargets(results: ScenarioResult[]): TargetCheck[] {
   checks.push({
     target: 'deep-page p50 <= 1.2 × first-page p50',
     pass: deep?.deepToFirstP50 === undefined ? undefined : deep.deepToFirstP50 <= 1.2,
-    measured: deep?.deepToFirstP50 === undefined ? '–' : `${ratio(deep.deepToFirstP50)} (${fixed(deep.p50Ms, 2)} vs ${fixed(deep.firstPage?.p50Ms, 2)} ms)`,
+    measured: deep?.deepToFirstP50 === undefined ? '–' : `${ratio(deep.deepToFirstP50)} (${ms(deep.p50Ms)} vs ${ms(deep.firstPage?.p50Ms)} ms)`,
   });
   const cardfileRss = results
     .filter((r) => ['hit-l1', 'hit-l2', 'miss', 'mixed', 'deep-page', 'search'].includes(r.name) && r.peakRssMb !== undefined)

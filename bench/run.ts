@@ -13,7 +13,7 @@ import { describeMachine } from './machine.js';
 import { apqGetPath, loadOperations, readHeaders } from './operations.js';
 import { readBenchOptions, SCENARIOS, type ScenarioName } from './options.js';
 import { type FetchedPage, fetchPage } from './page-check.js';
-import { difference, scrapeMetrics, type WindowFigures } from './prometheus.js';
+import { difference, type WindowFigures } from './prometheus.js';
 import { checkTargets, markdownTable, targetsMarkdown, writeResults } from './report.js';
 import type { ScenarioResult } from './scenario-result.js';
 import { type ServerUnderTest, startServer } from './server-under-test.js';
@@ -25,8 +25,8 @@ if (!DATABASE_URL || !REDIS_URL) {
   process.exit(2);
 }
 
-const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
 const startedAt = new Date();
+const log = (line: string) => process.stderr.write(`[bench +${((Date.now() - startedAt.getTime()) / 1000).toFixed(0)}s] ${line}\n`);
 const selected = (name: ScenarioName) => options.only.has(name);
 const results = new Map<ScenarioName, ScenarioResult>();
 
@@ -61,14 +61,17 @@ interface Measured {
 }
 
 /** Warms up (not measured), then measures, reading cardfile's metrics around the measured window. */
-async function measure(server: ServerUnderTest, plan: () => Promise<LoadPlan> | LoadPlan, cardfileMetrics: boolean): Promise<Measured> {
-  const job = { baseUrl: server.baseUrl, connections: options.connections };
-  await runLoad({ ...job, durationSeconds: options.warmupSeconds, plan: await plan() });
-  const measuredPlan = await plan();
-  const before = cardfileMetrics ? await scrapeMetrics(server.baseUrl) : undefined;
-  const load = await runLoad({ ...job, durationSeconds: options.durationSeconds, plan: measuredPlan });
-  const after = cardfileMetrics ? await scrapeMetrics(server.baseUrl) : undefined;
-  return { load, window: before && after ? difference(before, after) : undefined, peakRssMb: server.peakRssMb() };
+async function measure(server: ServerUnderTest, plan: LoadPlan, cardfileMetrics: boolean): Promise<Measured> {
+  const load = await runLoad({
+    baseUrl: server.baseUrl,
+    connections: options.connections,
+    warmupSeconds: options.warmupSeconds,
+    durationSeconds: options.durationSeconds,
+    plan,
+    metricsUrl: cardfileMetrics ? `${server.baseUrl}/metrics` : undefined,
+  });
+  const window = load.metrics ? difference(load.metrics.before, load.metrics.after) : undefined;
+  return { load, window, peakRssMb: server.peakRssMb() };
 }
 
 function record(name: ScenarioName, measured: Measured, extra: Partial<ScenarioResult> = {}): ScenarioResult {
@@ -141,22 +144,22 @@ await withServer(['limit-http', 'hit-l1', 'mixed'], () => startCardfile('default
   cachedPage = await fetchPage(server.baseUrl, pageGet, 50);
   log(`list page: ${cachedPage.body.length} bytes, second fetch served as ${cachedPage.cacheOutcome}`);
   await scenario('hit-l1', async () => {
-    record('hit-l1', await measure(server, () => ({ kind: 'fixed', request: pageGet }), true));
+    record('hit-l1', await measure(server, { kind: 'fixed', request: pageGet }, true));
   });
   await scenario('mixed', async () => {
-    const plan = async (): Promise<LoadPlan> => ({
+    const plan: LoadPlan = {
       kind: 'mixed',
       mixed: {
         readerToken: workspace.readerToken,
         editorToken: workspace.editorToken,
         operations: { page: operations.ContactsPage, card: operations.ContactCard, update: operations.UpdateContact },
         pageVariants: workspace.pageVariants,
-        // Read when each run starts: versions move with every acknowledged write.
+        // Current versions: earlier runs moved them.
         contacts: await workspace.popularContacts(),
         writeShare: 0.1,
         pageShare: 0.5,
       },
-    });
+    };
     const measured = await measure(server, plan, true);
     const m = measured.load.mixed!;
     record('mixed', measured, {
@@ -174,7 +177,7 @@ if (cachedPage) {
   await withServer(['limit-http'], async () => startServer('limit-http', 'bench/limit-http-server.ts', await freePort(), env), async (server) => {
     await scenario('limit-http', async () => {
       await fetchPage(server.baseUrl, pageGet, 50);
-      record('limit-http', await measure(server, () => ({ kind: 'fixed', request: pageGet }), false));
+      record('limit-http', await measure(server, { kind: 'fixed', request: pageGet }, false));
     });
   });
   fs.rmSync(path.dirname(bodyFile), { recursive: true, force: true });
@@ -188,7 +191,7 @@ await withServer(
     await scenario('limit-db', async () => {
       const request: LoadRequest = { method: 'GET', path: '/page', headers: {} };
       await fetchPage(server.baseUrl, request, 50);
-      record('limit-db', await measure(server, () => ({ kind: 'fixed', request }), false));
+      record('limit-db', await measure(server, { kind: 'fixed', request }, false));
     });
   },
 );
@@ -210,7 +213,7 @@ await withServer(
         body: JSON.stringify({ query: operations.ContactsPage.document, operationName: 'ContactsPage', variables: { first: 50 } }),
       };
       await fetchPage(server.baseUrl, request, 50);
-      record('baseline-apollo', await measure(server, () => ({ kind: 'fixed', request }), false));
+      record('baseline-apollo', await measure(server, { kind: 'fixed', request }, false));
     });
   },
 );
@@ -219,7 +222,7 @@ await withServer(
 await withServer(['hit-l2'], () => startCardfile('MEMORY_CACHE_MAX_BYTES=0', { MEMORY_CACHE_MAX_BYTES: '0' }), async (server) => {
   await scenario('hit-l2', async () => {
     await fetchPage(server.baseUrl, pageGet, 50);
-    record('hit-l2', await measure(server, () => ({ kind: 'fixed', request: pageGet }), true));
+    record('hit-l2', await measure(server, { kind: 'fixed', request: pageGet }, true));
   });
 });
 
@@ -227,13 +230,13 @@ await withServer(['hit-l2'], () => startCardfile('MEMORY_CACHE_MAX_BYTES=0', { M
 await withServer(['miss', 'deep-page', 'search'], () => startCardfile('RESPONSE_CACHE=false', { RESPONSE_CACHE: 'false' }), async (server) => {
   await scenario('miss', async () => {
     await fetchPage(server.baseUrl, pageGet, 50);
-    record('miss', await measure(server, () => ({ kind: 'fixed', request: pageGet }), true));
+    record('miss', await measure(server, { kind: 'fixed', request: pageGet }, true));
   });
   await scenario('deep-page', async () => {
     const deepGet: LoadRequest = { method: 'GET', path: apqGetPath(operations.ContactsPage, { first: 50, after: workspace.deepCursor }), headers: reader };
     await fetchPage(server.baseUrl, deepGet, 50);
-    const first = await measure(server, () => ({ kind: 'fixed', request: pageGet }), true);
-    const deep = await measure(server, () => ({ kind: 'fixed', request: deepGet }), true);
+    const first = await measure(server, { kind: 'fixed', request: pageGet }, true);
+    const deep = await measure(server, { kind: 'fixed', request: deepGet }, true);
     const deepToFirstP50 = deep.load.p50Ms / first.load.p50Ms;
     record('deep-page', deep, {
       firstPage: { requestsPerSecond: first.load.requestsPerSecond, p50Ms: first.load.p50Ms, p99Ms: first.load.p99Ms },
@@ -248,7 +251,7 @@ await withServer(['miss', 'deep-page', 'search'], () => startCardfile('RESPONSE_
       headers: reader,
     }));
     await fetchPage(server.baseUrl, requests[0]!);
-    record('search', await measure(server, () => ({ kind: 'pick', requests }), true), {
+    record('search', await measure(server, { kind: 'pick', requests }, true), {
       notes: `${requests.length} fragments of 3-5 letters`,
     });
   });

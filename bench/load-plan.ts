@@ -12,9 +12,9 @@ export interface LoadRequest {
 
 export type LoadPlan =
   /** The same request every time. */
-  | { kind: 'fixed'; request: LoadRequest }
+  | { kind: 'fixed'; request: LoadRequest; minResponseBytes: number }
   /** One of these, drawn uniformly, each time. */
-  | { kind: 'pick'; requests: LoadRequest[] }
+  | { kind: 'pick'; requests: LoadRequest[]; minResponseBytes: number }
   /** Reads and writes with the stale-read checker (mixed-traffic.ts). */
   | { kind: 'mixed'; mixed: MixedPlan };
 

@@ -137,6 +137,11 @@ async function scenario(name: ScenarioName, body: () => Promise<void>) {
   }
 }
 
+// The smallest mean response size that can be real answers: a page of 50 contacts is about 17 KB
+// and 10 search results over 1 KB, while a GraphQL error is about 150 bytes.
+const PAGE_MIN_BYTES = 5_000;
+const SEARCH_MIN_BYTES = 400;
+
 // --- cardfile with its defaults: the cached page (for limit-http), hit-l1, then mixed (it writes).
 let cachedPage: FetchedPage | undefined;
 await withServer(['limit-http', 'hit-l1', 'mixed'], () => startCardfile('defaults', {}), async (server) => {
@@ -144,7 +149,7 @@ await withServer(['limit-http', 'hit-l1', 'mixed'], () => startCardfile('default
   cachedPage = await fetchPage(server.baseUrl, pageGet, 50);
   log(`list page: ${cachedPage.body.length} bytes, second fetch served as ${cachedPage.cacheOutcome}`);
   await scenario('hit-l1', async () => {
-    record('hit-l1', await measure(server, { kind: 'fixed', request: pageGet }, true));
+    record('hit-l1', await measure(server, { kind: 'fixed', request: pageGet, minResponseBytes: PAGE_MIN_BYTES }, true));
   });
   await scenario('mixed', async () => {
     const plan: LoadPlan = {
@@ -177,7 +182,7 @@ if (cachedPage) {
   await withServer(['limit-http'], async () => startServer('limit-http', 'bench/limit-http-server.ts', await freePort(), env), async (server) => {
     await scenario('limit-http', async () => {
       await fetchPage(server.baseUrl, pageGet, 50);
-      record('limit-http', await measure(server, { kind: 'fixed', request: pageGet }, false));
+      record('limit-http', await measure(server, { kind: 'fixed', request: pageGet, minResponseBytes: PAGE_MIN_BYTES }, false));
     });
   });
   fs.rmSync(path.dirname(bodyFile), { recursive: true, force: true });
@@ -191,7 +196,7 @@ await withServer(
     await scenario('limit-db', async () => {
       const request: LoadRequest = { method: 'GET', path: '/page', headers: {} };
       await fetchPage(server.baseUrl, request, 50);
-      record('limit-db', await measure(server, { kind: 'fixed', request }, false));
+      record('limit-db', await measure(server, { kind: 'fixed', request, minResponseBytes: PAGE_MIN_BYTES }, false));
     });
   },
 );
@@ -213,7 +218,7 @@ await withServer(
         body: JSON.stringify({ query: operations.ContactsPage.document, operationName: 'ContactsPage', variables: { first: 50 } }),
       };
       await fetchPage(server.baseUrl, request, 50);
-      record('baseline-apollo', await measure(server, { kind: 'fixed', request }, false));
+      record('baseline-apollo', await measure(server, { kind: 'fixed', request, minResponseBytes: PAGE_MIN_BYTES }, false));
     });
   },
 );
@@ -222,7 +227,7 @@ await withServer(
 await withServer(['hit-l2'], () => startCardfile('MEMORY_CACHE_MAX_BYTES=0', { MEMORY_CACHE_MAX_BYTES: '0' }), async (server) => {
   await scenario('hit-l2', async () => {
     await fetchPage(server.baseUrl, pageGet, 50);
-    record('hit-l2', await measure(server, { kind: 'fixed', request: pageGet }, true));
+    record('hit-l2', await measure(server, { kind: 'fixed', request: pageGet, minResponseBytes: PAGE_MIN_BYTES }, true));
   });
 });
 
@@ -230,13 +235,13 @@ await withServer(['hit-l2'], () => startCardfile('MEMORY_CACHE_MAX_BYTES=0', { M
 await withServer(['miss', 'deep-page', 'search'], () => startCardfile('RESPONSE_CACHE=false', { RESPONSE_CACHE: 'false' }), async (server) => {
   await scenario('miss', async () => {
     await fetchPage(server.baseUrl, pageGet, 50);
-    record('miss', await measure(server, { kind: 'fixed', request: pageGet }, true));
+    record('miss', await measure(server, { kind: 'fixed', request: pageGet, minResponseBytes: PAGE_MIN_BYTES }, true));
   });
   await scenario('deep-page', async () => {
     const deepGet: LoadRequest = { method: 'GET', path: apqGetPath(operations.ContactsPage, { first: 50, after: workspace.deepCursor }), headers: reader };
     await fetchPage(server.baseUrl, deepGet, 50);
-    const first = await measure(server, { kind: 'fixed', request: pageGet }, true);
-    const deep = await measure(server, { kind: 'fixed', request: deepGet }, true);
+    const first = await measure(server, { kind: 'fixed', request: pageGet, minResponseBytes: PAGE_MIN_BYTES }, true);
+    const deep = await measure(server, { kind: 'fixed', request: deepGet, minResponseBytes: PAGE_MIN_BYTES }, true);
     const deepToFirstP50 = deep.load.p50Ms / first.load.p50Ms;
     record('deep-page', deep, {
       firstPage: { requestsPerSecond: first.load.requestsPerSecond, p50Ms: first.load.p50Ms, p99Ms: first.load.p99Ms },
@@ -251,7 +256,7 @@ await withServer(['miss', 'deep-page', 'search'], () => startCardfile('RESPONSE_
       headers: reader,
     }));
     await fetchPage(server.baseUrl, requests[0]!);
-    record('search', await measure(server, { kind: 'pick', requests }, true), {
+    record('search', await measure(server, { kind: 'pick', requests, minResponseBytes: SEARCH_MIN_BYTES }, true), {
       notes: `${requests.length} fragments of 3-5 letters`,
     });
   });

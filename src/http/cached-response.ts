@@ -23,29 +23,32 @@ function matchesEtag(ifNoneMatch: string | undefined, etag: string): boolean {
   });
 }
 
-/** The headers that depend on the entry alone, built once per entry rather than once per hit. */
-const entryHeaders = new WeakMap<CachedResponse, Record<string, string>>();
-
-function headersOf(entry: CachedResponse): Record<string, string> {
-  let headers = entryHeaders.get(entry);
-  if (!headers) {
-    headers = {
-      'content-type': 'application/json; charset=utf-8',
-      'cache-control': entry.cacheControl,
-      etag: entry.etag,
-      vary: 'Authorization',
-      'surrogate-key': surrogateKeys(entry.tags),
-    };
-    entryHeaders.set(entry, headers);
-  }
-  return headers;
+/** What goes on the wire for an entry, prepared once per entry rather than once per hit. */
+interface Prepared {
+  /** The body encoded once: writing a string would encode its UTF-8 on every hit. */
+  payload: Buffer;
+  /** The headers that depend on the entry alone, as a flat [name, value, ...] list. */
+  headers: string[];
 }
 
-export function cacheHeaders(entry: CachedResponse, method: string, requestId: string, outcome: CacheOutcome): Record<string, string> {
-  const headers: Record<string, string> = { ...headersOf(entry), 'x-cache': outcome, 'x-request-id': requestId };
-  // Only GETs are cacheable by CDNs, and only under a key that includes Authorization (Vary).
-  if (method === 'GET') headers['surrogate-control'] = `max-age=${entry.maxAgeSeconds}`;
-  return headers;
+const prepared = new WeakMap<CachedResponse, Prepared>();
+
+function prepare(entry: CachedResponse): Prepared {
+  let ready = prepared.get(entry);
+  if (!ready) {
+    ready = {
+      payload: Buffer.from(entry.body),
+      headers: [
+        'content-type', 'application/json; charset=utf-8',
+        'cache-control', entry.cacheControl,
+        'etag', entry.etag,
+        'vary', 'Authorization',
+        'surrogate-key', surrogateKeys(entry.tags),
+      ],
+    };
+    prepared.set(entry, ready);
+  }
+  return ready;
 }
 
 /** Writes a cached (or cacheable) response, or 304 when the client's copy is current. */
@@ -57,15 +60,19 @@ export function writeCachedResponse(
   outcome: CacheOutcome,
   extraHeaders: Record<string, string> = {},
 ): number {
-  const headers = { ...cacheHeaders(entry, request.method ?? 'GET', requestId, outcome), ...extraHeaders };
+  const { payload, headers: entryHeaders } = prepare(entry);
+  const headers = [...entryHeaders, 'x-cache', outcome, 'x-request-id', requestId];
+  for (const [name, value] of Object.entries(extraHeaders)) headers.push(name, value);
+  // Only GETs are cacheable by CDNs, and only under a key that includes Authorization (Vary).
+  if (request.method === 'GET') headers.push('surrogate-control', `max-age=${entry.maxAgeSeconds}`);
   if (request.method === 'GET' && matchesEtag(request.headers['if-none-match'], entry.etag)) {
-    delete headers['content-type'];
-    response.writeHead(304, headers);
+    // A 304 has no body, so no content-type (the first pair).
+    response.writeHead(304, headers.slice(2));
     response.end();
     return 304;
   }
-  headers['content-length'] = String(entry.bytes);
+  headers.push('content-length', String(payload.length));
   response.writeHead(200, headers);
-  response.end(entry.body);
+  response.end(payload);
   return 200;
 }

@@ -8,6 +8,7 @@ import { cursorScope } from '../src/graphql/pagination.js';
 
 const sql = postgres(process.env.DATABASE_URL!, { max: 10, onnotice: () => {} });
 const workspaceId = Number(process.env.WORKSPACE_ID);
+// totalCount comes from the counter the triggers keep (drizzle/0005), as in cardfile.
 // The same cursor cardfile issues: base64url(JSON [scope, name_key, id]).
 const scope = cursorScope('contacts', 'NAME', 'ASC', {});
 
@@ -47,7 +48,7 @@ select json_build_object('data', json_build_object('contacts', json_build_object
     'hasNextPage', (select count(*) from page) > 50,
     'endCursor', (select e.cursor from edges e order by e.name_key desc, e.id desc limit 1)
   ),
-  'totalCount', (select count(*) from contacts where workspace_id = $1 and deleted_at is null)
+  'totalCount', (select contacts from workspace_contact_counts where workspace_id = $1)
 )))::text as body`;
 
 const server = http.createServer((request, response) => {

@@ -30,6 +30,17 @@ export const workspaces = pgTable('workspaces', {
   createdAt: instant('created_at'),
 });
 
+/**
+ * Live (not deleted) contacts per workspace, kept by statement-level triggers on contacts
+ * (drizzle/0005): an unfiltered totalCount reads one row instead of counting the workspace.
+ */
+export const workspaceContactCounts = pgTable('workspace_contact_counts', {
+  workspaceId: bigint('workspace_id', { mode: 'number' })
+    .primaryKey()
+    .references(() => workspaces.id, { onDelete: 'cascade' }),
+  contacts: bigint('contacts', { mode: 'number' }).notNull().default(0),
+});
+
 export const apiTokens = pgTable(
   'api_tokens',
   {

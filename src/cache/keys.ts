@@ -33,13 +33,38 @@ export const tag = {
   company: (id: number) => `Company:${id}`,
   tag: (id: number) => `Tag:${id}`,
   note: (id: number) => `Note:${id}`,
-  /** Any list of the workspace's contacts, whatever its filter and order. */
-  contactList: (workspaceId: number) => `ContactList:${workspaceId}`,
+  /**
+   * Contact lists, by what can change them. Every list of the workspace's contacts depends on its
+   * members (a contact created or deleted); a list also depends on its order's sort value and on
+   * what its filter reads. A shown contact's own change reaches the list through its Contact tag.
+   */
+  contactMembers: (workspaceId: number) => `ContactMembers:${workspaceId}`,
+  contactOrder: (workspaceId: number, field: 'NAME' | 'CREATED_AT' | 'UPDATED_AT') => `ContactOrder:${workspaceId}:${field}`,
+  contactSearch: (workspaceId: number) => `ContactSearch:${workspaceId}`,
+  taggedContacts: (tagId: number) => `TaggedContacts:${tagId}`,
   companyList: (workspaceId: number) => `CompanyList:${workspaceId}`,
   tagList: (workspaceId: number) => `TagList:${workspaceId}`,
   companyContacts: (companyId: number) => `CompanyContacts:${companyId}`,
   contactNotes: (contactId: number) => `ContactNotes:${contactId}`,
 };
+
+const ENTITY_TAG = /^(Contact|Company|Tag|Note):/;
+/** Lists that can show contacts, with their workspace. */
+const CONTACT_SHOWING_LIST = /^(?:ContactMembers|CompanyList):(\d+)$/;
+
+/**
+ * Tags that stand for `tags` when there are too many to send: the list tags alone, plus, for a
+ * response holding lists that can show contacts, the tag every contact edit purges (UPDATED_AT
+ * order), so that any change to a contact it shows still reaches it.
+ */
+export function coarseTags(tags: string[]): string[] {
+  const coarse = new Set(tags.filter((name) => !ENTITY_TAG.test(name)));
+  for (const name of tags) {
+    const list = CONTACT_SHOWING_LIST.exec(name);
+    if (list) coarse.add(tag.contactOrder(Number(list[1]), 'UPDATED_AT'));
+  }
+  return [...coarse];
+}
 
 /**
  * The part of a response key that depends on the request alone (document, operation, variables),

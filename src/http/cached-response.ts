@@ -3,16 +3,17 @@
 // entity tags for CDN purges, an ETag, and 304 when the client already has these bytes.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { CachedResponse } from '../cache/entry.js';
+import { coarseTags } from '../cache/keys.js';
 import type { CacheOutcome } from '../cache/response-cache.js';
 
 // Surrogate-Key headers are bounded by CDNs (Fastly: 16 KB); a response depending on more tags
-// than fit is tagged by its workspace-wide list tags only, which every contact change purges.
+// than fit is tagged by coarser tags instead (see coarseTags).
 const MAX_SURROGATE_KEY_LENGTH = 8_000;
 
 function surrogateKeys(tags: string[]): string {
   const all = tags.join(' ');
   if (all.length <= MAX_SURROGATE_KEY_LENGTH) return all;
-  return tags.filter((name) => name.includes('List:')).join(' ');
+  return coarseTags(tags).join(' ');
 }
 
 function matchesEtag(ifNoneMatch: string | undefined, etag: string): boolean {

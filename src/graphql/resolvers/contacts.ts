@@ -1,6 +1,7 @@
 import {
   type ContactFilter,
   type ContactFields,
+  type ContactOrderField,
   countContacts,
   createContact,
   listContacts,
@@ -70,15 +71,44 @@ function readContactFields(input: {
 }
 
 /**
- * What a change to a contact makes stale: the contact itself, every contact list of the workspace
- * (its position, or whether a filter keeps it, may have changed) and the contact lists of its
- * company before and after the change.
+ * What a new or deleted contact makes stale: the contact (an earlier `contact(id)` answered null
+ * for a new id), every contact list of the workspace (its members changed) and its company's list.
  */
-function affectedBy(workspaceId: number, contact: ContactRow, previous?: ContactRow): string[] {
-  const tags = [tag.contact(contact.id), tag.contactList(workspaceId)];
-  for (const companyId of new Set([contact.companyId, previous?.companyId])) {
-    if (companyId !== null && companyId !== undefined) tags.push(tag.companyContacts(companyId));
+function membershipChange(workspaceId: number, contact: ContactRow): string[] {
+  const tags = [tag.contact(contact.id), tag.contactMembers(workspaceId)];
+  if (contact.companyId !== null) tags.push(tag.companyContacts(contact.companyId));
+  return tags;
+}
+
+/**
+ * What an edit of a contact makes stale: the contact itself (and so every cached list showing it),
+ * and the lists it may have moved in, joined or left: every edit moves it in UPDATED_AT order (and
+ * in or out of updatedAfter filters); a new name moves it in NAME order, in its company's list and
+ * in searches; a new email or company changes what searches find; a new company moves it between
+ * company lists. Lists that neither show it nor could now include it stay cached.
+ */
+function editChange(workspaceId: number, contact: ContactRow, previous: ContactRow, tagsChanged: number[] = []): string[] {
+  const tags = [tag.contact(contact.id), tag.contactOrder(workspaceId, 'UPDATED_AT')];
+  const renamed = contact.firstName !== previous.firstName || contact.lastName !== previous.lastName;
+  const movedCompany = contact.companyId !== previous.companyId;
+  if (renamed) tags.push(tag.contactOrder(workspaceId, 'NAME'));
+  if (renamed || movedCompany || contact.email !== previous.email) tags.push(tag.contactSearch(workspaceId));
+  if (renamed || movedCompany) {
+    for (const companyId of new Set([contact.companyId, previous.companyId])) {
+      if (companyId !== null) tags.push(tag.companyContacts(companyId));
+    }
   }
+  for (const tagId of tagsChanged) tags.push(tag.taggedContacts(tagId));
+  return tags;
+}
+
+/** The tags a contacts list depends on, beyond the contacts it shows. */
+function listDependencies(workspaceId: number, field: ContactOrderField, filter: ContactFilter): string[] {
+  const tags = [tag.contactMembers(workspaceId), tag.contactOrder(workspaceId, field)];
+  if (filter.search) tags.push(tag.contactSearch(workspaceId));
+  if (filter.companyId !== undefined) tags.push(tag.companyContacts(filter.companyId));
+  if (filter.updatedAfter) tags.push(tag.contactOrder(workspaceId, 'UPDATED_AT'));
+  for (const tagId of filter.tagIds ?? []) tags.push(tag.taggedContacts(tagId));
   return tags;
 }
 
@@ -93,7 +123,7 @@ export const contactResolvers: Resolvers = {
       const direction = args.orderBy?.direction ?? 'ASC';
       const scope = cursorScope('contacts', field, direction, filter);
       const page = readPageArgs(args, scope, field === 'NAME' ? 'text' : 'instant');
-      workspace.dependsOn(tag.contactList(workspace.id));
+      for (const name of listDependencies(workspace.id, field, filter)) workspace.dependsOn(name);
       const rows = await listContacts(workspace.db, workspace.id, filter, field, scanFor(page, direction === 'DESC'));
       for (const row of rows) {
         workspace.dependsOn(tag.contact(row.id));
@@ -125,7 +155,7 @@ export const contactResolvers: Resolvers = {
       );
       // A new contact can appear in any list of the workspace and in its company's list; an
       // earlier `contact(id)` answered null for its id would be wrong now too.
-      await workspace.invalidate(affectedBy(workspace.id, contact), [{ type: 'Contact', row: contact }]);
+      await workspace.invalidate(membershipChange(workspace.id, contact), [{ type: 'Contact', row: contact }]);
       return { contact };
     },
 
@@ -136,14 +166,14 @@ export const contactResolvers: Resolvers = {
         throw badUserInput('input.expectedVersion', '"input.expectedVersion" must be a positive integer.');
       }
       const { contact, previous } = await updateContact(workspace.db, workspace.id, id, input.expectedVersion, readContactFields(input));
-      await workspace.invalidate(affectedBy(workspace.id, contact, previous), [{ type: 'Contact', row: contact }]);
+      await workspace.invalidate(editChange(workspace.id, contact, previous), [{ type: 'Contact', row: contact }]);
       return { contact };
     },
 
     deleteContact: async (_parent, { input }, context) => {
       const workspace = editableWorkspaceOf(context);
       const deleted = await softDeleteContact(workspace.db, workspace.id, fromGlobalId(input.id, 'Contact', 'input.id'));
-      await workspace.invalidate(affectedBy(workspace.id, deleted));
+      await workspace.invalidate(membershipChange(workspace.id, deleted));
       return { deletedId: input.id };
     },
 
@@ -152,7 +182,7 @@ export const contactResolvers: Resolvers = {
       const contactId = fromGlobalId(input.contactId, 'Contact', 'input.contactId');
       const tagId = fromGlobalId(input.tagId, 'Tag', 'input.tagId');
       const contact = await setContactTag(workspace.db, workspace.id, contactId, tagId, true);
-      await workspace.invalidate(affectedBy(workspace.id, contact), [{ type: 'Contact', row: contact }]);
+      await workspace.invalidate(editChange(workspace.id, contact, contact, [tagId]), [{ type: 'Contact', row: contact }]);
       return { contact };
     },
 
@@ -161,7 +191,7 @@ export const contactResolvers: Resolvers = {
       const contactId = fromGlobalId(input.contactId, 'Contact', 'input.contactId');
       const tagId = fromGlobalId(input.tagId, 'Tag', 'input.tagId');
       const contact = await setContactTag(workspace.db, workspace.id, contactId, tagId, false);
-      await workspace.invalidate(affectedBy(workspace.id, contact), [{ type: 'Contact', row: contact }]);
+      await workspace.invalidate(editChange(workspace.id, contact, contact, [tagId]), [{ type: 'Contact', row: contact }]);
       return { contact };
     },
   },

@@ -21,7 +21,7 @@ await startStandaloneServer(apollo, {
   listen: { port, host: '127.0.0.1' },
   context: async ({ req }) => {
     const viewer = await resolveViewer(req.headers.authorization);
-    const execution = { operation: undefined, hadErrors: false, dependencies: new Set<string>() };
+    const execution = { operation: undefined, hadErrors: false, dependencies: new Set<string>(), statements: 0 };
     const requestId = String(req.headers['x-request-id'] ?? '');
     if (!viewer) return { requestId, execution, workspace: null };
     return {

@@ -34,9 +34,19 @@ export interface PinnedProcess {
   stderr: () => string;
 }
 
-/** Runs a TypeScript entry under node on one core: `taskset -c <core> node --import tsx <file>`. */
-export function spawnPinned(core: number, file: string, args: string[], env: Record<string, string>, stdout: 'pipe' | 'ignore' = 'ignore'): PinnedProcess {
-  const child = spawn('taskset', ['-c', String(core), process.execPath, '--import', 'tsx', file, ...args], {
+/**
+ * Runs a TypeScript entry under node on one core: `taskset -c <core> node <flags> --import tsx <file>`.
+ * `nodeFlags` are V8/node options (the servers under test all get the same ones).
+ */
+export function spawnPinned(
+  core: number,
+  file: string,
+  args: string[],
+  env: Record<string, string>,
+  stdout: 'pipe' | 'ignore' = 'ignore',
+  nodeFlags: string[] = [],
+): PinnedProcess {
+  const child = spawn('taskset', ['-c', String(core), process.execPath, ...nodeFlags, '--import', 'tsx', file, ...args], {
     cwd: repoRoot,
     env: { ...process.env, ...env },
     stdio: ['ignore', stdout, 'pipe'],
@@ -75,16 +85,25 @@ function childrenOf(pid: number): number[] {
 
 /**
  * The process that actually serves: taskset execs node in place, but a wrapper (a shell, a tsx
- * CLI) would put node one level down, so follow single children down to the last one.
+ * CLI) would put node one level down, so follow single children down to the first node. Not
+ * below it: tsx's loader runs esbuild as node's own child, which serves nothing.
  */
 export function servingPid(pid: number): number {
   let current = pid;
-  for (let depth = 0; depth < 5; depth++) {
+  for (let depth = 0; depth < 5 && commandOf(current) !== 'node'; depth++) {
     const next = childrenOf(current);
     if (next.length === 0) break;
     current = next[0]!;
   }
   return current;
+}
+
+function commandOf(pid: number): string {
+  try {
+    return fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return '';
+  }
 }
 
 /** Peak resident set size (VmHWM) in MB, or undefined when the process is gone. */

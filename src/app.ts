@@ -105,14 +105,15 @@ export async function createApp(config: Config, database: DatabaseHandle, logger
     createContext: (viewer, requestId, execution) => {
       if (!viewer) return { requestId, execution, workspace: null };
       const dependsOn = (name: string) => void execution.dependencies.add(name);
+      const requestDb = database.counting(execution);
       return {
         requestId,
         execution,
         workspace: {
           id: viewer.workspaceId,
           viewer,
-          db,
-          loaders: createWorkspaceLoaders(db, viewer.workspaceId, config.loaderMaxBatchSize, dependsOn, cache.entities),
+          db: requestDb,
+          loaders: createWorkspaceLoaders(requestDb, viewer.workspaceId, config.loaderMaxBatchSize, dependsOn, cache.entities),
           dependsOn,
           invalidate: async (tags, written = []) => {
             const stamp = await cache.responses.invalidate(viewer.workspaceId, tags);

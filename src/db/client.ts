@@ -13,7 +13,6 @@ import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
-import { countStatement } from '../observability/statement-count.js';
 import * as schema from './schema.js';
 
 export type Database = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -25,9 +24,19 @@ export interface DatabaseHandle {
   migrate(): Promise<void>;
   /** Runs a trivial statement; throws when the database cannot answer. */
   ping(): Promise<void>;
+  /**
+   * The same database, counting each statement it sends into `tally`: one per request, so the
+   * count is that request's alone. Cheap (no schema is bound: repositories use the query
+   * builder only), and explicit, where AsyncLocalStorage would tax every promise of every request.
+   */
+  counting(tally: StatementTally): Database;
   /** Runs raw SQL with positional parameters ($1, $2, ...): for tooling and tests, not for the API. */
   query<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
   close(): Promise<void>;
+}
+
+export interface StatementTally {
+  statements: number;
 }
 
 export type DatabaseTarget =
@@ -37,28 +46,47 @@ export type DatabaseTarget =
 const migrationsFolder = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../drizzle');
 
 export interface OpenOptions {
-  /** Called with every statement Drizzle sends (after it is counted for the current request). */
+  /** Called with every statement Drizzle sends. */
   onStatement?: (text: string, params: unknown[]) => void;
 }
 
+/**
+ * postgres.js prepares a statement only when asked, and Drizzle asks only for queries given a
+ * name, so every other statement was parsed and planned on every run: on the list page that was
+ * most of the database's time. The repositories' statements come from a fixed set of shapes (id
+ * lists are one array parameter: id-list.ts), so preparing all of them keeps one prepared
+ * statement per shape and connection. Transactions run on their own connection object, unchanged.
+ */
+function preparingEveryStatement(client: postgres.Sql): postgres.Sql {
+  const unsafe: postgres.Sql['unsafe'] = (query, parameters, options) => client.unsafe(query, parameters, { ...options, prepare: true });
+  return new Proxy(client, {
+    get: (target, property, receiver) => (property === 'unsafe' ? unsafe : Reflect.get(target, property, receiver)),
+  });
+}
+
 export async function openDatabase(target: DatabaseTarget, options: OpenOptions = {}): Promise<DatabaseHandle> {
-  // Drizzle calls this before every statement it sends; the tally belongs to the current request.
+  // Drizzle calls a logger before every statement it sends.
   const statementCounter: DrizzleLogger = {
+    logQuery: (text, params) => options.onStatement?.(text, params),
+  };
+  const countingInto = (tally: StatementTally): DrizzleLogger => ({
     logQuery: (text, params) => {
-      countStatement();
+      tally.statements += 1;
       options.onStatement?.(text, params);
     },
-  };
+  });
   if (target.kind === 'postgres') {
     const client = postgres(target.url, {
       max: target.poolMax ?? 10,
       onnotice: () => {},
       connect_timeout: 10,
     });
-    const db = drizzlePostgres({ client, schema, logger: statementCounter }) as unknown as Database;
+    const prepared = preparingEveryStatement(client);
+    const db = drizzlePostgres({ client: prepared, schema, logger: statementCounter }) as unknown as Database;
     return {
       db,
       kind: 'postgres',
+      counting: (tally) => drizzlePostgres({ client: prepared, logger: countingInto(tally) }) as unknown as Database,
       migrate: () => migratePostgres(db as never, { migrationsFolder }),
       ping: async () => {
         await client`select 1`;
@@ -73,6 +101,7 @@ export async function openDatabase(target: DatabaseTarget, options: OpenOptions 
   return {
     db,
     kind: 'pglite',
+    counting: (tally) => drizzlePglite({ client, logger: countingInto(tally) }) as unknown as Database,
     migrate: () => migratePglite(db as never, { migrationsFolder }),
     ping: async () => {
       await client.query('select 1');

@@ -31,6 +31,8 @@ export interface ExecutionRecord {
   hadErrors: boolean;
   /** Invalidation tags of everything the response was built from. */
   dependencies: Set<string>;
+  /** SQL statements the execution sent. */
+  statements: number;
 }
 
 export interface RequestContext {

@@ -11,7 +11,6 @@ import { type CacheKeys, requestPart } from '../cache/keys.js';
 import type { CacheOutcome, FillTicket, ResponseCache } from '../cache/response-cache.js';
 import type { ExecutionRecord, RequestContext } from '../graphql/context.js';
 import type { OperationKinds } from '../graphql/operation-kind.js';
-import { withStatementTally } from '../observability/statement-count.js';
 import { writeCachedResponse } from './cached-response.js';
 import { graphQLParamsOf } from './graphql-params.js';
 import { BodyError, readBody } from './request-body.js';
@@ -94,30 +93,27 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
 
   /** Runs one operation through Apollo and decides whether its answer may be cached. */
   async function execute(httpGraphQLRequest: HTTPGraphQLRequest, viewer: Viewer | null, viewerError: unknown, requestId: string): Promise<Execution> {
-    const execution: ExecutionRecord = { operation: undefined, hadErrors: false, dependencies: new Set() };
-    const tally = { statements: 0 };
-    const result = await withStatementTally(tally, () =>
-      apollo.executeHTTPGraphQLRequest({
-        httpGraphQLRequest,
-        context: async () => {
-          if (viewerError) throw viewerError;
-          return options.createContext(viewer, requestId, execution);
-        },
-      }),
-    );
+    const execution: ExecutionRecord = { operation: undefined, hadErrors: false, dependencies: new Set(), statements: 0 };
+    const result = await apollo.executeHTTPGraphQLRequest({
+      httpGraphQLRequest,
+      context: async () => {
+        if (viewerError) throw viewerError;
+        return options.createContext(viewer, requestId, execution);
+      },
+    });
     const headers: Record<string, string> = {};
     for (const [name, value] of result.headers) headers[name] = value;
     let body = '';
     if (result.body.kind === 'complete') body = result.body.string;
     else for await (const chunk of result.body.asyncIterator) body += chunk;
     const status = result.status ?? 200;
-    options.onStatements?.(tally.statements);
+    options.onStatements?.(execution.statements);
 
     const maxAge = Number(MAX_AGE.exec(headers['cache-control'] ?? '')?.[1] ?? 0);
     const cacheable = status === 200 && execution.operation === 'query' && !execution.hadErrors && maxAge > 0 && viewer !== null;
     // Errors and everything else that may not be kept are marked so for browsers and CDNs too.
     if (!cacheable) headers['cache-control'] = 'no-store';
-    const base = { status, headers, body, statements: tally.statements, operation: execution.operation };
+    const base = { status, headers, body, statements: execution.statements, operation: execution.operation };
     if (!cacheable || !cache.enabled) return base;
     const now = options.now();
     const freshUntil = now + Math.round(maxAge * 1000 * jitter());

@@ -1,5 +1,6 @@
-import { and, count, eq, inArray, type SQL, sql } from 'drizzle-orm';
+import { and, count, eq, type SQL, sql } from 'drizzle-orm';
 import type { Database } from '../client.js';
+import { anyOf } from '../id-list.js';
 import { mapDatabaseErrors } from '../errors.js';
 import { afterKeyset, type Scan, scanOrder, type SortKey } from '../keyset.js';
 import { companies, type CompanyRow } from '../schema.js';
@@ -43,7 +44,7 @@ export async function companiesByIds(db: Database, workspaceId: number, ids: rea
   return db
     .select()
     .from(companies)
-    .where(and(eq(companies.workspaceId, workspaceId), inArray(companies.id, [...ids])));
+    .where(and(eq(companies.workspaceId, workspaceId), anyOf(companies.id, [...ids])));
 }
 
 export async function createCompany(

@@ -4,9 +4,10 @@
 // Every function here is async, so it hands out a real Promise: a Drizzle query builder is a
 // thenable that runs its statement again each time `then` is called, and GraphQL plugins do call
 // `then` on a resolver's result a second time.
-import { and, count, eq, getTableColumns, gt, inArray, isNull, type SQL, sql } from 'drizzle-orm';
+import { and, count, eq, getTableColumns, gt, isNull, type SQL, sql } from 'drizzle-orm';
 import { notFound, conflict } from '../../errors.js';
 import type { Database } from '../client.js';
+import { anyOf } from '../id-list.js';
 import { mapDatabaseErrors } from '../errors.js';
 import { afterKeyset, type Scan, scanOrder, type SortKey } from '../keyset.js';
 import { companies, contacts, contactTags, tags, type ContactRow, workspaceContactCounts } from '../schema.js';
@@ -43,7 +44,7 @@ function filterConditions(workspaceId: number, filter: ContactFilter): SQL[] {
     const tagIds = [...new Set(filter.tagIds)];
     // Contacts carrying every listed tag: served by contact_tags_tag_idx.
     const carryingAll = sql`select ${contactTags.contactId} from ${contactTags}
-      where ${inArray(contactTags.tagId, tagIds)}
+      where ${anyOf(contactTags.tagId, tagIds)}
       group by ${contactTags.contactId} having count(*) = ${tagIds.length}`;
     conditions.push(sql`${contacts.id} in (${carryingAll})`);
   }
@@ -93,7 +94,7 @@ export async function contactsByIds(db: Database, workspaceId: number, ids: read
   return db
     .select(contactColumns)
     .from(contacts)
-    .where(and(eq(contacts.workspaceId, workspaceId), inArray(contacts.id, [...ids]), isNull(contacts.deletedAt))) as Promise<
+    .where(and(eq(contacts.workspaceId, workspaceId), anyOf(contacts.id, [...ids]), isNull(contacts.deletedAt))) as Promise<
     ContactRow[]
   >;
 }
@@ -108,7 +109,7 @@ export async function contactPagesByCompany(
   const parent = db
     .select({ companyId: companies.id })
     .from(companies)
-    .where(and(eq(companies.workspaceId, workspaceId), inArray(companies.id, [...companyIds])))
+    .where(and(eq(companies.workspaceId, workspaceId), anyOf(companies.id, [...companyIds])))
     .as('parent');
   const key = contactSortKeys.NAME;
   const conditions = [
@@ -144,7 +145,7 @@ export async function contactCountsByCompany(
     .select({ companyId: contacts.companyId, n: count() })
     .from(contacts)
     .where(
-      and(eq(contacts.workspaceId, workspaceId), inArray(contacts.companyId, [...companyIds]), isNull(contacts.deletedAt)),
+      and(eq(contacts.workspaceId, workspaceId), anyOf(contacts.companyId, [...companyIds]), isNull(contacts.deletedAt)),
     )
     .groupBy(contacts.companyId);
   return new Map(rows.map((row) => [row.companyId as number, row.n]));
@@ -173,7 +174,7 @@ async function assertTagsInWorkspace(db: Database, workspaceId: number, tagIds: 
   const found = await db
     .select({ id: tags.id })
     .from(tags)
-    .where(and(eq(tags.workspaceId, workspaceId), inArray(tags.id, tagIds)));
+    .where(and(eq(tags.workspaceId, workspaceId), anyOf(tags.id, tagIds)));
   if (found.length !== tagIds.length) throw notFound(field, 'No tag with this id exists in this workspace.');
 }
 

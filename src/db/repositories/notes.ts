@@ -1,6 +1,7 @@
-import { and, count, eq, inArray, isNull, sql } from 'drizzle-orm';
+import { and, count, eq, isNull, sql } from 'drizzle-orm';
 import { notFound } from '../../errors.js';
 import type { Database } from '../client.js';
+import { anyOf } from '../id-list.js';
 import { mapDatabaseErrors } from '../errors.js';
 import { afterKeyset, type Scan, scanOrder, type SortKey } from '../keyset.js';
 import { contacts, type NoteRow, notes } from '../schema.js';
@@ -17,7 +18,7 @@ export async function notePagesByContact(
   const parent = db
     .select({ contactId: contacts.id })
     .from(contacts)
-    .where(and(eq(contacts.workspaceId, workspaceId), inArray(contacts.id, [...contactIds])))
+    .where(and(eq(contacts.workspaceId, workspaceId), anyOf(contacts.id, [...contactIds])))
     .as('parent');
   const conditions = [eq(notes.workspaceId, workspaceId), sql`${notes.contactId} = ${parent.contactId}`];
   const keyset = afterKeyset(noteSortKey, notes.id, scan);
@@ -47,7 +48,7 @@ export async function noteCountsByContact(
   const rows = await db
     .select({ contactId: notes.contactId, n: count() })
     .from(notes)
-    .where(and(eq(notes.workspaceId, workspaceId), inArray(notes.contactId, [...contactIds])))
+    .where(and(eq(notes.workspaceId, workspaceId), anyOf(notes.contactId, [...contactIds])))
     .groupBy(notes.contactId);
   return new Map(rows.map((row) => [row.contactId, row.n]));
 }
@@ -56,7 +57,7 @@ export async function notesByIds(db: Database, workspaceId: number, ids: readonl
   return db
     .select()
     .from(notes)
-    .where(and(eq(notes.workspaceId, workspaceId), inArray(notes.id, [...ids])));
+    .where(and(eq(notes.workspaceId, workspaceId), anyOf(notes.id, [...ids])));
 }
 
 export function addNote(db: Database, workspaceId: number, contactId: number, body: string): Promise<NoteRow> {

@@ -1,5 +1,6 @@
-import { and, asc, eq, inArray } from 'drizzle-orm';
+import { and, asc, eq } from 'drizzle-orm';
 import type { Database } from '../client.js';
+import { anyOf } from '../id-list.js';
 import { mapDatabaseErrors } from '../errors.js';
 import { contactTags, type TagRow, tags } from '../schema.js';
 
@@ -11,7 +12,7 @@ export async function tagsByIds(db: Database, workspaceId: number, ids: readonly
   return db
     .select()
     .from(tags)
-    .where(and(eq(tags.workspaceId, workspaceId), inArray(tags.id, [...ids])));
+    .where(and(eq(tags.workspaceId, workspaceId), anyOf(tags.id, [...ids])));
 }
 
 /** The tags of each contact, by name, in one statement. */
@@ -24,7 +25,7 @@ export async function tagsByContactIds(
     .select({ contactId: contactTags.contactId, tag: tags })
     .from(contactTags)
     .innerJoin(tags, eq(tags.id, contactTags.tagId))
-    .where(and(eq(tags.workspaceId, workspaceId), inArray(contactTags.contactId, [...contactIds])))
+    .where(and(eq(tags.workspaceId, workspaceId), anyOf(contactTags.contactId, [...contactIds])))
     .orderBy(asc(tags.name), asc(tags.id));
   const byContact = new Map<number, TagRow[]>();
   for (const row of rows) {

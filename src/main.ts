@@ -2,7 +2,6 @@
 import { createApp } from './app.js';
 import { loadConfig } from './config.js';
 import { openConfiguredDatabase } from './db/open.js';
-import { ensureDemoWorkspace } from './demo.js';
 import { createLogger } from './observability/logger.js';
 
 const config = loadConfig();
@@ -10,7 +9,9 @@ const logger = createLogger(config.logLevel);
 
 async function main() {
   const database = await openConfiguredDatabase(config);
-  const demoToken = database.kind === 'pglite' ? await ensureDemoWorkspace(config, database.db, logger) : undefined;
+  // The demo (and the data generator it seeds with) is loaded only for the embedded store.
+  const demoToken =
+    database.kind === 'pglite' ? await (await import('./demo.js')).ensureDemoWorkspace(config, database.db, logger) : undefined;
   const app = await createApp(config, database, logger);
   const url = await app.listen();
 

@@ -4,8 +4,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PGlite } from '@electric-sql/pglite';
-import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import type { Logger as DrizzleLogger } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
@@ -96,6 +94,9 @@ export async function openDatabase(target: DatabaseTarget, options: OpenOptions 
     };
   }
   if (target.dataDir) fs.mkdirSync(target.dataDir, { recursive: true });
+  // Loaded only for the embedded store: a server on PostgreSQL never needs its WebAssembly build.
+  const { PGlite } = await import('@electric-sql/pglite');
+  const { pg_trgm } = await import('@electric-sql/pglite/contrib/pg_trgm');
   const client = await PGlite.create(target.dataDir ?? 'memory://', { extensions: { pg_trgm } });
   const db = drizzlePglite({ client, schema, logger: statementCounter }) as unknown as Database;
   return {

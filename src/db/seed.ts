@@ -2,7 +2,8 @@
 // the same workspace name and size give the same data, because faker is seeded from them and
 // every date is relative to a fixed reference day.
 import { createHash } from 'node:crypto';
-import { faker } from '@faker-js/faker';
+// The English locale alone: the package root loads every locale, tens of MB of heap.
+import { faker } from '@faker-js/faker/locale/en';
 import { count, eq } from 'drizzle-orm';
 import type { Database } from './client.js';
 import { findOrCreateWorkspace } from './repositories/workspaces.js';

@@ -123,6 +123,8 @@ export function targetsMarkdown(checks: TargetCheck[]): string {
 
 export interface RunRecord {
   date: string;
+  /** Set for a run that is not the full suite (quick, or some scenarios only): its files say so. */
+  partial?: 'quick' | 'partial';
   startedAt: string;
   quick: boolean;
   durationSeconds: number;
@@ -136,11 +138,15 @@ export interface RunRecord {
 
 const resultsDir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');
 
-/** Writes results/<date>.json and results/<date>.md; returns their paths. */
+/**
+ * Writes results/<date>.json and results/<date>.md (results/<date>.quick.* or .partial.* for a
+ * run that is not the full suite, so it never replaces a full run's figures); returns their paths.
+ */
 export function writeResults(record: RunRecord): string[] {
   fs.mkdirSync(resultsDir, { recursive: true });
-  const json = path.join(resultsDir, `${record.date}.json`);
-  const md = path.join(resultsDir, `${record.date}.md`);
+  const name = record.partial ? `${record.date}.${record.partial}` : record.date;
+  const json = path.join(resultsDir, `${name}.json`);
+  const md = path.join(resultsDir, `${name}.md`);
   fs.writeFileSync(json, `${JSON.stringify(record, null, 2)}\n`);
   const m = record.machine;
   const text = [

@@ -284,6 +284,7 @@ await workspace.close();
 const files = writeResults({
   date: `${startedAt.getFullYear()}-${String(startedAt.getMonth() + 1).padStart(2, '0')}-${String(startedAt.getDate()).padStart(2, '0')}`,
   startedAt: startedAt.toISOString(),
+  partial: options.quick ? 'quick' : SCENARIOS.every((name) => options.only.has(name)) ? undefined : 'partial',
   quick: options.quick,
   durationSeconds: options.durationSeconds,
   warmupSeconds: options.warmupSeconds,

@@ -14,6 +14,11 @@ export interface CachedResponse {
   /** Epoch ms: may be served stale (while one refresh runs) until then. */
   staleUntil: number;
   tags: string[];
+  /**
+   * The body's bytes, when the entry came from Redis: a hit writes them as they are, and `body`
+   * is decoded from them only if something asks for it.
+   */
+  payload?: Buffer;
 }
 
 export function etagOf(body: string): string {
@@ -24,18 +29,31 @@ const SEPARATOR = '\n';
 
 /** Redis form: one JSON line of metadata, then the body as it is (no second JSON encoding). */
 export function serializeEntry(entry: CachedResponse): string {
-  const { body, ...meta } = entry;
+  const { body, payload: _payload, ...meta } = entry;
   return `${JSON.stringify(meta)}${SEPARATOR}${body}`;
 }
 
-export function deserializeEntry(text: string): CachedResponse | undefined {
-  const cut = text.indexOf(SEPARATOR);
+const NEWLINE = 0x0a;
+
+/** The Redis form read as bytes: the body is never decoded or re-encoded on its way to a client. */
+export function deserializeEntryBytes(bytes: Buffer): CachedResponse | undefined {
+  const cut = bytes.indexOf(NEWLINE);
   if (cut < 0) return undefined;
+  let meta: Omit<CachedResponse, 'body'>;
   try {
-    const meta = JSON.parse(text.slice(0, cut)) as Omit<CachedResponse, 'body'>;
-    if (typeof meta.etag !== 'string' || !Array.isArray(meta.tags)) return undefined;
-    return { ...meta, body: text.slice(cut + 1) };
+    meta = JSON.parse(bytes.toString('utf8', 0, cut)) as Omit<CachedResponse, 'body'>;
   } catch {
     return undefined;
   }
+  if (typeof meta.etag !== 'string' || !Array.isArray(meta.tags)) return undefined;
+  const payload = bytes.subarray(cut + 1);
+  let body: string | undefined;
+  return {
+    ...meta,
+    payload,
+    get body() {
+      body ??= payload.toString('utf8');
+      return body;
+    },
+  };
 }

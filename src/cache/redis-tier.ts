@@ -2,7 +2,8 @@
 // under each of its tags in a Redis set (with a TTL, never a KEYS scan), and every purge bumps the
 // workspace's write sequence: a fill that started before a purge carries the older sequence and is
 // refused, so a slow request can never put back a value a mutation has just replaced.
-import { type CachedResponse, deserializeEntry, serializeEntry } from './entry.js';
+import { RESP_TYPES, type RedisClientType } from '@redis/client';
+import { type CachedResponse, deserializeEntryBytes, serializeEntry } from './entry.js';
 import type { CacheKeys } from './keys.js';
 import type { RedisConnection } from './redis-connection.js';
 
@@ -44,6 +45,17 @@ export interface RedisLookup {
   sequence: string;
 }
 
+/** The client answering bulk strings as Buffers (one view per client, made once). */
+const byteClients = new WeakMap<RedisClientType, RedisClientType>();
+function asBytes(client: RedisClientType): RedisClientType {
+  let bytes = byteClients.get(client);
+  if (!bytes) {
+    bytes = client.withTypeMapping({ [RESP_TYPES.BLOB_STRING]: Buffer }) as unknown as RedisClientType;
+    byteClients.set(client, bytes);
+  }
+  return bytes;
+}
+
 export class RedisTier {
   constructor(
     private readonly redis: RedisConnection,
@@ -51,8 +63,10 @@ export class RedisTier {
   ) {}
 
   async get(key: string, workspaceId: number): Promise<RedisLookup> {
-    const [value, sequence] = await this.redis.run((client) => client.mGet([key, this.keys.writeSequence(workspaceId)]));
-    return { entry: value ? deserializeEntry(value) : undefined, sequence: sequence ?? '0' };
+    const [value, sequence] = (await this.redis.run((client) =>
+      asBytes(client).mGet([key, this.keys.writeSequence(workspaceId)]),
+    )) as unknown as Array<Buffer | null>;
+    return { entry: value ? deserializeEntryBytes(value) : undefined, sequence: sequence ? sequence.toString() : '0' };
   }
 
   async sequence(workspaceId: number): Promise<string> {

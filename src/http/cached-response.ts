@@ -38,7 +38,7 @@ function prepare(entry: CachedResponse): Prepared {
   let ready = prepared.get(entry);
   if (!ready) {
     ready = {
-      payload: Buffer.from(entry.body),
+      payload: entry.payload ?? Buffer.from(entry.body),
       headers: [
         'content-type', 'application/json; charset=utf-8',
         'cache-control', entry.cacheControl,

@@ -4,11 +4,12 @@ import type { AddressInfo } from 'node:net';
 import type http from 'node:http';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { createViewerResolver } from './auth/viewer.js';
 import type { Config } from './config.js';
 import type { DatabaseHandle } from './db/client.js';
 import { accessPlugin } from './graphql/access-plugin.js';
+import { cachePolicyPlugin } from './graphql/cache-policy-plugin.js';
 import type { RequestContext } from './graphql/context.js';
 import { createErrorFormatter } from './graphql/error-formatting.js';
 import { executionRecordPlugin } from './graphql/execution-record-plugin.js';
@@ -52,8 +53,9 @@ export async function createApp(config: Config, database: DatabaseHandle, logger
   const metrics = createMetrics();
   const cache = createCacheLayer(config, logger, metrics, now);
 
+  const schema = buildSchema();
   const apollo = new ApolloServer<RequestContext>({
-    schema: buildSchema(),
+    schema,
     introspection: config.introspection,
     includeStacktraceInErrorResponses: false,
     // "Did you mean ...?" would describe the schema to anyone in production.
@@ -63,6 +65,9 @@ export async function createApp(config: Config, database: DatabaseHandle, logger
     // The persisted-query store; responses are cached by our own tiers (src/cache/), not Apollo's.
     cache: cache.apq,
     plugins: [
+      // Cache-Control comes from the operation's policy, computed once per document (cache-policy.ts).
+      ApolloServerPluginCacheControlDisabled(),
+      cachePolicyPlugin<RequestContext>(schema),
       accessPlugin(),
       executionRecordPlugin(),
       config.introspection

@@ -34,7 +34,9 @@ async function getPersisted(query: string, variables: Record<string, unknown>, t
 let contactId: string;
 
 beforeAll(async () => {
-  server = await startTestServer();
+  // Coalescing needs Redis's answer (the write sequence); a machine busy with the rest of the suite
+  // must not turn a slow answer into a timeout here (timeouts are tests/cache-resilience.test.ts's).
+  server = await startTestServer({ REDIS_COMMAND_TIMEOUT_MS: '2000' });
   acme = await createWorkspace(server.db, 'acme', 40);
   other = await createWorkspace(server.db, 'other', 40);
   const first = await post(list, { first: 1 }, acme.editor);

@@ -9,10 +9,6 @@ export default defineConfig({
     pool: 'forks',
     maxWorkers: 2,
     testTimeout: 60_000,
-    // In CI a failed test is run once more. The load tests (tests/cache-resilience.test.ts) have
-    // failed about one run in five when the whole suite runs on the two cores at once, for a
-    // reason not yet pinned down; a second failure still fails the run.
-    retry: process.env.CI ? 1 : 0,
     hookTimeout: 180_000,
     env: { NODE_ENV: 'test' },
   },

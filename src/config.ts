@@ -15,6 +15,8 @@ export interface Config {
   logLevel: string;
   /** postgres.js pool size per instance. */
   dbPoolMax: number;
+  /** Prepare each statement shape once per connection (false behind a transaction-mode pooler). */
+  dbPrepare: boolean;
   /** Largest request body accepted, in bytes. */
   maxBodyBytes: number;
   /** Largest id list one DataLoader batch sends to the database. */
@@ -100,6 +102,7 @@ export function loadConfig(env: Env = process.env): Config {
     production,
     logLevel: env.LOG_LEVEL || (nodeEnv === 'test' ? 'silent' : 'info'),
     dbPoolMax: integer(env, 'DB_POOL_MAX', 10, 1, 1000),
+    dbPrepare: flag(env, 'DB_PREPARE', true),
     maxBodyBytes: integer(env, 'MAX_BODY_BYTES', 1_000_000, 1_000, 100_000_000),
     loaderMaxBatchSize: integer(env, 'LOADER_MAX_BATCH_SIZE', 1000, 1, 10_000),
     tokenCacheTtlMs: integer(env, 'TOKEN_CACHE_TTL_MS', 30_000, 0, 3_600_000),

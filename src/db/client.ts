@@ -38,7 +38,8 @@ export interface StatementTally {
 }
 
 export type DatabaseTarget =
-  | { kind: 'postgres'; url: string; poolMax?: number }
+  /** `prepare: false` for a pooler in transaction mode (PgBouncer), which cannot keep prepared statements. */
+  | { kind: 'postgres'; url: string; poolMax?: number; prepare?: boolean }
   | { kind: 'pglite'; dataDir?: string };
 
 const migrationsFolder = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../drizzle');
@@ -79,7 +80,7 @@ export async function openDatabase(target: DatabaseTarget, options: OpenOptions 
       onnotice: () => {},
       connect_timeout: 10,
     });
-    const prepared = preparingEveryStatement(client);
+    const prepared = target.prepare === false ? client : preparingEveryStatement(client);
     const db = drizzlePostgres({ client: prepared, schema, logger: statementCounter }) as unknown as Database;
     return {
       db,

@@ -5,7 +5,7 @@ import { type DatabaseHandle, openDatabase } from './client.js';
 
 export async function openConfiguredDatabase(config: Config): Promise<DatabaseHandle> {
   const database = config.databaseUrl
-    ? await openDatabase({ kind: 'postgres', url: config.databaseUrl, poolMax: config.dbPoolMax })
+    ? await openDatabase({ kind: 'postgres', url: config.databaseUrl, poolMax: config.dbPoolMax, prepare: config.dbPrepare })
     : await openDatabase({ kind: 'pglite', dataDir: path.join(config.dataDir, 'pgdata') });
   await database.migrate();
   return database;

@@ -23,6 +23,7 @@ import { createHttpServer } from './http/server.js';
 import { createWorkspaceLoaders } from './loaders/workspace-loaders.js';
 import type { Logger } from './observability/logger.js';
 import { createMetrics } from './observability/metrics.js';
+import { SlowStatementLog } from './observability/slow-statements.js';
 import { createViewCounting } from './views/setup.js';
 
 export interface App {
@@ -51,6 +52,12 @@ export async function createApp(config: Config, database: DatabaseHandle, logger
   const { db } = database;
   const resolveViewer = createViewerResolver(db, config.tokenCacheTtlMs);
   const metrics = createMetrics();
+  const slowStatements = new SlowStatementLog(
+    config.slowQueryMs,
+    logger,
+    database.kind === 'postgres' ? database.explainWithoutValues : undefined,
+  );
+  const stopTimingStatements = database.onStatementTimed((text, params, ms) => slowStatements.observe(text, params, ms));
   const cache = createCacheLayer(config, logger, metrics, now);
 
   const schema = buildSchema();
@@ -189,6 +196,7 @@ export async function createApp(config: Config, database: DatabaseHandle, logger
       // No request can record a view any more: count what is buffered before Redis is closed.
       await views.close();
       await cache.close();
+      stopTimingStatements();
     },
   };
 }

@@ -17,6 +17,8 @@ export interface Config {
   dbPoolMax: number;
   /** Prepare each statement shape once per connection (false behind a transaction-mode pooler). */
   dbPrepare: boolean;
+  /** Statements running longer than this are logged (once per shape), in ms. */
+  slowQueryMs: number;
   /** Largest request body accepted, in bytes. */
   maxBodyBytes: number;
   /** Largest id list one DataLoader batch sends to the database. */
@@ -103,6 +105,7 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel: env.LOG_LEVEL || (nodeEnv === 'test' ? 'silent' : 'info'),
     dbPoolMax: integer(env, 'DB_POOL_MAX', 10, 1, 1000),
     dbPrepare: flag(env, 'DB_PREPARE', true),
+    slowQueryMs: integer(env, 'SLOW_QUERY_MS', 50, 0, 3_600_000),
     maxBodyBytes: integer(env, 'MAX_BODY_BYTES', 1_000_000, 1_000, 100_000_000),
     loaderMaxBatchSize: integer(env, 'LOADER_MAX_BATCH_SIZE', 1000, 1, 10_000),
     tokenCacheTtlMs: integer(env, 'TOKEN_CACHE_TTL_MS', 30_000, 0, 3_600_000),

@@ -28,6 +28,13 @@ export interface DatabaseHandle {
    * builder only), and explicit, where AsyncLocalStorage would tax every promise of every request.
    */
   counting(tally: StatementTally): Database;
+  /**
+   * The plan PostgreSQL would use for a statement, as text, with every literal (the parameters'
+   * values among them) shown as '?': a log must not carry the values. Undefined on the embedded store.
+   */
+  explainWithoutValues(text: string, params: readonly unknown[]): Promise<string | undefined>;
+  /** Adds a listener told of each statement's running time (the slow-statement log); returns its removal. */
+  onStatementTimed(timer: StatementTimer): () => void;
   /** Runs raw SQL with positional parameters ($1, $2, ...): for tooling and tests, not for the API. */
   query<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
   close(): Promise<void>;
@@ -49,21 +56,71 @@ export interface OpenOptions {
   onStatement?: (text: string, params: unknown[]) => void;
 }
 
+/** Told of every statement that completed (outside transactions), with its running time. */
+export type StatementTimer = (text: string, params: readonly unknown[], ms: number) => void;
+
 /**
- * postgres.js prepares a statement only when asked, and Drizzle asks only for queries given a
- * name, so every other statement was parsed and planned on every run: on the list page that was
- * most of the database's time. The repositories' statements come from a fixed set of shapes (id
- * lists are one array parameter: id-list.ts), so preparing all of them keeps one prepared
- * statement per shape and connection. Transactions run on their own connection object, unchanged.
+ * The postgres.js client as the repositories use it, with two changes.
+ *
+ * Prepared statements: postgres.js prepares a statement only when asked, and Drizzle asks only for
+ * queries given a name, so every other statement was parsed and planned on every run: on the list
+ * page that was most of the database's time. The repositories' statements come from a fixed set
+ * of shapes (id lists are one array parameter: id-list.ts), so preparing all of them keeps one
+ * prepared statement per shape and connection. Off with `prepare: false`.
+ *
+ * Timing: a postgres.js query runs when it is first awaited, so its running time is measured from
+ * that `then` to its settling. Transactions run on a connection object of their own, unchanged.
  */
-function preparingEveryStatement(client: postgres.Sql): postgres.Sql {
-  const unsafe: postgres.Sql['unsafe'] = (query, parameters, options) => client.unsafe(query, parameters, { ...options, prepare: true });
+function instrumented(client: postgres.Sql, prepare: boolean, timed: StatementTimer): postgres.Sql {
+  const unsafe = (text: string, parameters?: never[], options?: postgres.UnsafeQueryOptions) => {
+    const query = client.unsafe(text, parameters, prepare ? { ...options, prepare: true } : options);
+    const then = query.then;
+    query.then = function timedThen(this: typeof query, onFulfilled?: any, onRejected?: any) {
+      const started = performance.now();
+      const settle = () => timed(text, parameters ?? [], performance.now() - started);
+      return then.call(
+        this,
+        (value: any) => {
+          settle();
+          return onFulfilled ? onFulfilled(value) : value;
+        },
+        (error: unknown) => {
+          settle();
+          if (onRejected) return onRejected(error);
+          throw error;
+        },
+      );
+    } as typeof query.then;
+    return query;
+  };
   return new Proxy(client, {
     get: (target, property, receiver) => (property === 'unsafe' ? unsafe : Reflect.get(target, property, receiver)),
   });
 }
 
+/** A SQL string literal in a plan ('...', with '' inside). */
+const LITERAL = /'(?:[^']|'')*'/g;
+
+/**
+ * EXPLAIN (not run) of a statement with its parameters. The plan prints the values it was planned
+ * with as literals, so every literal is replaced by '?': a log must never carry them. (PostgreSQL
+ * 16's EXPLAIN (GENERIC_PLAN) would print $n instead; 15 cannot explain a parameterized
+ * statement without values.)
+ */
+async function explainWithoutValues(client: postgres.Sql, text: string, params: readonly unknown[]): Promise<string> {
+  const rows = await client.unsafe(`explain ${text}`, [...params] as never[]);
+  return rows.map((row) => String(row['QUERY PLAN']).replace(LITERAL, "'?'")).join('\n');
+}
+
 export async function openDatabase(target: DatabaseTarget, options: OpenOptions = {}): Promise<DatabaseHandle> {
+  const timers: StatementTimer[] = [];
+  const timed: StatementTimer = (text, params, ms) => {
+    for (const timer of timers) timer(text, params, ms);
+  };
+  const onStatementTimed = (timer: StatementTimer) => {
+    timers.push(timer);
+    return () => void timers.splice(timers.indexOf(timer), 1);
+  };
   // Drizzle calls a logger before every statement it sends.
   const statementCounter: DrizzleLogger = {
     logQuery: (text, params) => options.onStatement?.(text, params),
@@ -80,11 +137,13 @@ export async function openDatabase(target: DatabaseTarget, options: OpenOptions 
       onnotice: () => {},
       connect_timeout: 10,
     });
-    const prepared = target.prepare === false ? client : preparingEveryStatement(client);
+    const prepared = instrumented(client, target.prepare !== false, timed);
     const db = drizzlePostgres({ client: prepared, schema, logger: statementCounter }) as unknown as Database;
     return {
       db,
       kind: 'postgres',
+      onStatementTimed,
+      explainWithoutValues: (text, params) => explainWithoutValues(client, text, params),
       counting: (tally) => drizzlePostgres({ client: prepared, logger: countingInto(tally) }) as unknown as Database,
       migrate: () => migratePostgres(db as never, { migrationsFolder }),
       ping: async () => {
@@ -98,17 +157,36 @@ export async function openDatabase(target: DatabaseTarget, options: OpenOptions 
   // Loaded only for the embedded store: a server on PostgreSQL never needs its WebAssembly build.
   const { PGlite } = await import('@electric-sql/pglite');
   const { pg_trgm } = await import('@electric-sql/pglite/contrib/pg_trgm');
-  const client = await PGlite.create(target.dataDir ?? 'memory://', { extensions: { pg_trgm } });
+  const pglite = await PGlite.create(target.dataDir ?? 'memory://', { extensions: { pg_trgm } });
+  // Statements are timed from call to settling (PGlite runs one at a time, so that includes waiting).
+  const query: typeof pglite.query = async (text, params, queryOptions) => {
+    const started = performance.now();
+    try {
+      return await pglite.query(text, params, queryOptions);
+    } finally {
+      timed(text, params ?? [], performance.now() - started);
+    }
+  };
+  // Methods are bound to PGlite itself: it keeps private fields, which a proxy as `this` cannot read.
+  const client = new Proxy(pglite, {
+    get: (target, property) => {
+      if (property === 'query') return query;
+      const value = Reflect.get(target, property, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
   const db = drizzlePglite({ client, schema, logger: statementCounter }) as unknown as Database;
   return {
     db,
     kind: 'pglite',
+    onStatementTimed,
+    explainWithoutValues: async () => undefined,
     counting: (tally) => drizzlePglite({ client, logger: countingInto(tally) }) as unknown as Database,
     migrate: () => migratePglite(db as never, { migrationsFolder }),
     ping: async () => {
-      await client.query('select 1');
+      await pglite.query('select 1');
     },
-    query: async <T>(text: string, params: unknown[] = []) => (await client.query<T>(text, params)).rows,
-    close: () => client.close(),
+    query: async <T>(text: string, params: unknown[] = []) => (await pglite.query<T>(text, params)).rows,
+    close: () => pglite.close(),
   };
 }

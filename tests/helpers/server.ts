@@ -6,7 +6,7 @@ import { loadConfig } from '../../src/config.js';
 import type { Database } from '../../src/db/client.js';
 import { findOrCreateWorkspace } from '../../src/db/repositories/workspaces.js';
 import { seedWorkspace } from '../../src/db/seed.js';
-import { createLogger } from '../../src/observability/logger.js';
+import { createLogger, type Logger } from '../../src/observability/logger.js';
 import { openTestDatabase, type TestDatabase } from './database.js';
 
 export interface GraphQLResponse<T = any> {
@@ -49,6 +49,8 @@ export interface StartOptions {
   database?: TestDatabase;
   /** The clock cache entries are judged by. */
   now?: () => number;
+  /** Where the server logs (silent by default, or TEST_LOG_LEVEL). */
+  logger?: Logger;
 }
 
 /**
@@ -65,7 +67,8 @@ export async function startTestServer(env: Record<string, string> = {}, options:
     ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
     ...env,
   });
-  const app = await createApp(config, database, createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'), { now: options.now });
+  const logger = options.logger ?? createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
+  const app = await createApp(config, database, logger, { now: options.now });
   const url = await app.listen();
 
   const request = (path: string, init?: RequestInit) => fetch(`${url}${path}`, init);

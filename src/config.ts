@@ -19,6 +19,11 @@ export interface Config {
   dbPrepare: boolean;
   /** Statements running longer than this are logged (once per shape), in ms. */
   slowQueryMs: number;
+  /** Longest wait for a free pooled connection, in ms (then SERVICE_UNAVAILABLE). */
+  dbPoolWaitMs: number;
+  dbStatementTimeoutMs: number;
+  dbConnectTimeoutMs: number;
+  dbIdleTimeoutMs: number;
   /** Largest request body accepted, in bytes. */
   maxBodyBytes: number;
   /** Largest id list one DataLoader batch sends to the database. */
@@ -106,6 +111,10 @@ export function loadConfig(env: Env = process.env): Config {
     dbPoolMax: integer(env, 'DB_POOL_MAX', 10, 1, 1000),
     dbPrepare: flag(env, 'DB_PREPARE', true),
     slowQueryMs: integer(env, 'SLOW_QUERY_MS', 50, 0, 3_600_000),
+    dbPoolWaitMs: integer(env, 'DB_POOL_WAIT_MS', 2_000, 0, 600_000),
+    dbStatementTimeoutMs: integer(env, 'DB_STATEMENT_TIMEOUT_MS', 10_000, 0, 3_600_000),
+    dbConnectTimeoutMs: integer(env, 'DB_CONNECT_TIMEOUT_MS', 5_000, 100, 600_000),
+    dbIdleTimeoutMs: integer(env, 'DB_IDLE_TIMEOUT_MS', 60_000, 0, 86_400_000),
     maxBodyBytes: integer(env, 'MAX_BODY_BYTES', 1_000_000, 1_000, 100_000_000),
     loaderMaxBatchSize: integer(env, 'LOADER_MAX_BATCH_SIZE', 1000, 1, 10_000),
     tokenCacheTtlMs: integer(env, 'TOKEN_CACHE_TTL_MS', 30_000, 0, 3_600_000),

@@ -45,8 +45,20 @@ export interface StatementTally {
 }
 
 export type DatabaseTarget =
-  /** `prepare: false` for a pooler in transaction mode (PgBouncer), which cannot keep prepared statements. */
-  | { kind: 'postgres'; url: string; poolMax?: number; prepare?: boolean }
+  | {
+      kind: 'postgres';
+      url: string;
+      poolMax?: number;
+      /** `false` for a pooler in transaction mode (PgBouncer), which cannot keep prepared statements. */
+      prepare?: boolean;
+      /** Longest wait for a free connection before a statement fails with SERVICE_UNAVAILABLE; 0: no bound. */
+      poolWaitMs?: number;
+      /** PostgreSQL's statement_timeout on every connection; 0: none. */
+      statementTimeoutMs?: number;
+      connectTimeoutMs?: number;
+      /** An idle connection is closed after this; 0: kept. */
+      idleTimeoutMs?: number;
+    }
   | { kind: 'pglite'; dataDir?: string };
 
 const migrationsFolder = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../drizzle');
@@ -68,28 +80,53 @@ export type StatementTimer = (text: string, params: readonly unknown[], ms: numb
  * of shapes (id lists are one array parameter: id-list.ts), so preparing all of them keeps one
  * prepared statement per shape and connection. Off with `prepare: false`.
  *
- * Timing: a postgres.js query runs when it is first awaited, so its running time is measured from
- * that `then` to its settling. Transactions run on a connection object of their own, unchanged.
+ * Timing and the pool bound: a postgres.js query runs when it is first awaited, so its running
+ * time is measured from that `then` to its settling, and the wait for a connection is bounded from
+ * there too (postgres.js itself would queue it for as long as it takes). Transactions run on a
+ * connection object of their own, unchanged.
  */
-function instrumented(client: postgres.Sql, prepare: boolean, timed: StatementTimer): postgres.Sql {
+function instrumented(client: postgres.Sql, prepare: boolean, poolWaitMs: number, timed: StatementTimer): postgres.Sql {
   const unsafe = (text: string, parameters?: never[], options?: postgres.UnsafeQueryOptions) => {
     const query = client.unsafe(text, parameters, prepare ? { ...options, prepare: true } : options);
     const then = query.then;
     query.then = function timedThen(this: typeof query, onFulfilled?: any, onRejected?: any) {
       const started = performance.now();
-      const settle = () => timed(text, parameters ?? [], performance.now() - started);
-      return then.call(
-        this,
-        (value: any) => {
-          settle();
-          return onFulfilled ? onFulfilled(value) : value;
-        },
-        (error: unknown) => {
-          settle();
-          if (onRejected) return onRejected(error);
-          throw error;
-        },
-      );
+      const outcome = new Promise((resolve, reject) => {
+        let settled = false;
+        // Not running yet when the bound runs out (queued for a connection, or pipelined behind a
+        // statement on a busy one): the caller gets POOL_EXHAUSTED (a SERVICE_UNAVAILABLE) now. A
+        // queued statement is taken out of the queue; a pipelined one is already on its way and
+        // runs for nobody (cancelling it would send PostgreSQL a cancel request that could stop
+        // whichever statement that connection runs by then).
+        const waiting =
+          poolWaitMs > 0
+            ? setTimeout(() => {
+                const state = query as unknown as { active?: boolean; state?: unknown };
+                if (settled || state.active) return;
+                settled = true;
+                if (!state.state) Promise.resolve(query.cancel() as unknown).catch(() => {});
+                reject(Object.assign(new Error('No database connection became free in time.'), { code: 'POOL_EXHAUSTED' }));
+              }, poolWaitMs)
+            : undefined;
+        then.call(
+          this,
+          (value: unknown) => {
+            timed(text, parameters ?? [], performance.now() - started);
+            if (settled) return;
+            settled = true;
+            clearTimeout(waiting);
+            resolve(value);
+          },
+          (error: unknown) => {
+            timed(text, parameters ?? [], performance.now() - started);
+            if (settled) return;
+            settled = true;
+            clearTimeout(waiting);
+            reject(error);
+          },
+        );
+      });
+      return outcome.then(onFulfilled, onRejected);
     } as typeof query.then;
     return query;
   };
@@ -135,9 +172,11 @@ export async function openDatabase(target: DatabaseTarget, options: OpenOptions 
     const client = postgres(target.url, {
       max: target.poolMax ?? 10,
       onnotice: () => {},
-      connect_timeout: 10,
+      connect_timeout: (target.connectTimeoutMs ?? 10_000) / 1000,
+      idle_timeout: target.idleTimeoutMs ? target.idleTimeoutMs / 1000 : undefined,
+      connection: target.statementTimeoutMs ? { statement_timeout: target.statementTimeoutMs } : {},
     });
-    const prepared = instrumented(client, target.prepare !== false, timed);
+    const prepared = instrumented(client, target.prepare !== false, target.poolWaitMs ?? 0, timed);
     const db = drizzlePostgres({ client: prepared, schema, logger: statementCounter }) as unknown as Database;
     return {
       db,

@@ -9,12 +9,16 @@ interface DriverError {
   cause?: unknown;
 }
 
+// Driver and pool failures that mean the database cannot be reached now (POOL_EXHAUSTED: no
+// connection became free within DB_POOL_WAIT_MS).
+const connectionErrorCodes = new Set(['POOL_EXHAUSTED', 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED', 'CONNECT_TIMEOUT']);
+
 /** Drizzle wraps driver errors (whose message holds the SQL) in its own; find the driver's. */
 function driverErrorOf(error: unknown): DriverError | undefined {
   let current: unknown = error;
   for (let depth = 0; depth < 5 && current && typeof current === 'object'; depth++) {
     const candidate = current as DriverError;
-    if (typeof candidate.code === 'string' && /^[0-9A-Z]{5}$/.test(candidate.code)) return candidate;
+    if (typeof candidate.code === 'string' && (/^[0-9A-Z]{5}$/.test(candidate.code) || connectionErrorCodes.has(candidate.code))) return candidate;
     current = candidate.cause;
   }
   return undefined;
@@ -27,7 +31,6 @@ const uniqueConstraintFields: Record<string, [field: string, message: string]> =
   workspaces_name_unique: ['workspace', 'A workspace with this name already exists.'],
 };
 
-const connectionErrorCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED', 'CONNECT_TIMEOUT']);
 
 /** Returns the domain error for a database error, or undefined when it is unexpected. */
 export function domainErrorFor(error: unknown): CardfileError | undefined {

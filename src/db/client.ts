@@ -184,7 +184,16 @@ export async function openDatabase(target: DatabaseTarget, options: OpenOptions 
       onStatementTimed,
       explainWithoutValues: (text, params) => explainWithoutValues(client, text, params),
       counting: (tally) => drizzlePostgres({ client: prepared, logger: countingInto(tally) }) as unknown as Database,
-      migrate: () => migratePostgres(db as never, { migrationsFolder }),
+      // On a connection of its own, without the pool's statement timeout: building an index over
+      // millions of rows may rightly take longer than any request should.
+      migrate: async () => {
+        const migrator = postgres(target.url, { max: 1, onnotice: () => {}, connect_timeout: (target.connectTimeoutMs ?? 10_000) / 1000 });
+        try {
+          await migratePostgres(drizzlePostgres({ client: migrator }) as never, { migrationsFolder });
+        } finally {
+          await migrator.end({ timeout: 5 });
+        }
+      },
       ping: async () => {
         await client`select 1`;
       },

@@ -83,6 +83,32 @@ describe('operator scripts', () => {
       expect(await server.stop()).toBe(0);
     }
   });
+
+  it('db:report prints the costliest statements, index usage, unused indexes and dead rows', async () => {
+    const result = await runScript('src/cli/report.ts', ['--top', '5'], storeEnv);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const sections = result.stdout.split('\n== ');
+    expect(sections).toHaveLength(4);
+    // The seeded and served store: its indexes and tables are there, with their figures (the
+    // embedded store does not keep statistics from one process to the next: zeros there).
+    expect(result.stdout).toMatch(/contacts\s+contacts_workspace_name_idx\s+\d+/);
+    expect(result.stdout).toMatch(/\ncontacts\s+\d+\s+\d+\s+[\d.]+\s+\d+/);
+    if (onPostgres) {
+      // CI loads pg_stat_statements (.ci/run); without it the section says how to enable it.
+      const top = sections[0]!.split('\n');
+      expect(top[1], 'pg_stat_statements must be loaded: see .ci/run').toMatch(/^total ms\s+calls/);
+      expect(top.length).toBeGreaterThan(3);
+    } else {
+      expect(sections[0]).toContain('Not available on the embedded store.');
+    }
+  });
+
+  it('db:report refuses a bad --top with the usage', async () => {
+    const result = await runScript('src/cli/report.ts', ['--top', 'all'], storeEnv);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('usage: npm run db:report');
+  });
 });
 
 describe('seeding', () => {

@@ -108,22 +108,18 @@ function instrumented(client: postgres.Sql, prepare: boolean, poolWaitMs: number
                 reject(Object.assign(new Error('No database connection became free in time.'), { code: 'POOL_EXHAUSTED' }));
               }, poolWaitMs)
             : undefined;
+        // The statement's own outcome, unless the bound already answered the caller.
+        const finish = (settle: () => void) => {
+          timed(text, parameters ?? [], performance.now() - started);
+          if (settled) return;
+          settled = true;
+          clearTimeout(waiting);
+          settle();
+        };
         then.call(
           this,
-          (value: unknown) => {
-            timed(text, parameters ?? [], performance.now() - started);
-            if (settled) return;
-            settled = true;
-            clearTimeout(waiting);
-            resolve(value);
-          },
-          (error: unknown) => {
-            timed(text, parameters ?? [], performance.now() - started);
-            if (settled) return;
-            settled = true;
-            clearTimeout(waiting);
-            reject(error);
-          },
+          (value: unknown) => finish(() => resolve(value)),
+          (error: unknown) => finish(() => reject(error)),
         );
       });
       return outcome.then(onFulfilled, onRejected);

@@ -7,37 +7,25 @@ import { startStandaloneServer } from '@apollo/server/standalone';
 import { createViewerResolver } from '../src/auth/viewer.js';
 import { openDatabase } from '../src/db/client.js';
 import type { RequestContext } from '../src/graphql/context.js';
+import { createRequestContext, newExecutionRecord } from '../src/graphql/request-context.js';
 import { buildSchema } from '../src/graphql/schema.js';
-import { createWorkspaceLoaders } from '../src/loaders/workspace-loaders.js';
 
 const port = Number(process.env.PORT);
 // cardfile's defaults for the pool, the DataLoader batch size and the token check.
 const database = await openDatabase({ kind: 'postgres', url: process.env.DATABASE_URL!, poolMax: 10 });
 const resolveViewer = createViewerResolver(database.db, 30_000);
-const noCacheToTell = () => {};
 
 const apollo = new ApolloServer<RequestContext>({ schema: buildSchema(), introspection: false });
 await startStandaloneServer(apollo, {
   listen: { port, host: '127.0.0.1' },
-  context: async ({ req }) => {
-    const viewer = await resolveViewer(req.headers.authorization);
-    const execution = { operation: undefined, hadErrors: false, dependencies: new Set<string>(), statements: 0 };
-    const requestId = String(req.headers['x-request-id'] ?? '');
-    if (!viewer) return { requestId, execution, workspace: null };
-    return {
-      requestId,
-      execution,
-      workspace: {
-        id: viewer.workspaceId,
-        viewer,
-        db: database.db,
-        loaders: createWorkspaceLoaders(database.db, viewer.workspaceId, 1000, noCacheToTell),
-        dependsOn: noCacheToTell,
-        invalidate: async () => {},
-        recordView: async () => {},
-      },
-    };
-  },
+  context: async ({ req }) =>
+    createRequestContext(await resolveViewer(req.headers.authorization), String(req.headers['x-request-id'] ?? ''), newExecutionRecord(), {
+      db: database.db,
+      loaderMaxBatchSize: 1000,
+      // No caching to purge, and the page under test records no views.
+      invalidate: async () => {},
+      recordView: async () => {},
+    }),
 });
 
 // startStandaloneServer answers every path with GraphQL; readiness is a small server of its own

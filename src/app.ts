@@ -17,10 +17,10 @@ import { OperationKinds } from './graphql/operation-kind.js';
 import { createCacheLayer } from './cache/setup.js';
 import { loadPersistedDocuments, warmPersistedQueries } from './cache/persisted-documents.js';
 import { warmHotOperations } from './cache/hot-operations.js';
+import { createRequestContext } from './graphql/request-context.js';
 import { buildSchema } from './graphql/schema.js';
 import { createGraphQLHandler } from './http/graphql-handler.js';
 import { createHttpServer } from './http/server.js';
-import { createWorkspaceLoaders } from './loaders/workspace-loaders.js';
 import type { Logger } from './observability/logger.js';
 import { createMetrics } from './observability/metrics.js';
 import { SlowStatementLog } from './observability/slow-statements.js';
@@ -114,27 +114,17 @@ export async function createApp(config: Config, database: DatabaseHandle, logger
     staleSeconds: config.staleWhileRevalidateSeconds,
     trustedDocuments: config.persistedOnly ? new Set(persistedDocuments.keys()) : undefined,
     now,
-    createContext: (viewer, requestId, execution) => {
-      if (!viewer) return { requestId, execution, workspace: null };
-      const dependsOn = (name: string) => void execution.dependencies.add(name);
-      const requestDb = database.counting(execution);
-      return {
-        requestId,
-        execution,
-        workspace: {
-          id: viewer.workspaceId,
-          viewer,
-          db: requestDb,
-          loaders: createWorkspaceLoaders(requestDb, viewer.workspaceId, config.loaderMaxBatchSize, dependsOn, cache.entities),
-          dependsOn,
-          invalidate: async (tags, written = []) => {
-            const stamp = await cache.responses.invalidate(viewer.workspaceId, tags);
-            for (const { type, row } of written) await cache.entities?.writeThrough(viewer.workspaceId, type, [row], stamp);
-          },
-          recordView: (contactId) => views.recorder.record(viewer.workspaceId, contactId),
+    createContext: (viewer, requestId, execution) =>
+      createRequestContext(viewer, requestId, execution, {
+        db: database.counting(execution),
+        loaderMaxBatchSize: config.loaderMaxBatchSize,
+        entities: cache.entities,
+        invalidate: async (workspaceId, tags, written) => {
+          const stamp = await cache.responses.invalidate(workspaceId, tags);
+          for (const { type, row } of written) await cache.entities?.writeThrough(workspaceId, type, [row], stamp);
         },
-      };
-    },
+        recordView: (workspaceId, contactId) => views.recorder.record(workspaceId, contactId),
+      }),
   });
 
   const ready = async () => {

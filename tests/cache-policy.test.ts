@@ -10,7 +10,7 @@ import { createViewerResolver } from '../src/auth/viewer.js';
 import { loadPersistedDocuments } from '../src/cache/persisted-documents.js';
 import type { RequestContext } from '../src/graphql/context.js';
 import { buildSchema } from '../src/graphql/schema.js';
-import { createWorkspaceLoaders } from '../src/loaders/workspace-loaders.js';
+import { createRequestContext, newExecutionRecord } from '../src/graphql/request-context.js';
 import { createWorkspace, startTestServer, type TestServer, type Workspace } from './helpers/server.js';
 
 let server: TestServer;
@@ -43,23 +43,15 @@ afterAll(async () => {
 async function stockHeader(query: string, variables: Record<string, unknown>): Promise<string | undefined> {
   const resolveViewer = createViewerResolver(server.db, 0);
   const viewer = (await resolveViewer(`Bearer ${acme.reader}`))!;
-  const execution = { operation: undefined, hadErrors: false, dependencies: new Set<string>(), statements: 0 };
-  const noop = () => {};
   const result = await stock.executeHTTPGraphQLRequest({
     httpGraphQLRequest: { method: 'POST', headers: new HeaderMap([['content-type', 'application/json']]), search: '', body: { query, variables } },
-    context: async () => ({
-      requestId: 'stock',
-      execution,
-      workspace: {
-        id: viewer.workspaceId,
-        viewer,
+    context: async () =>
+      createRequestContext(viewer, 'stock', newExecutionRecord(), {
         db: server.db,
-        loaders: createWorkspaceLoaders(server.db, viewer.workspaceId, 1000, noop),
-        dependsOn: noop,
+        loaderMaxBatchSize: 1000,
         invalidate: async () => {},
         recordView: async () => {},
-      },
-    }),
+      }),
   });
   return result.headers.get('cache-control');
 }

@@ -11,6 +11,7 @@ import { type CacheKeys, requestPart } from '../cache/keys.js';
 import type { CacheOutcome, FillTicket, ResponseCache } from '../cache/response-cache.js';
 import type { ExecutionRecord, RequestContext } from '../graphql/context.js';
 import type { OperationKinds } from '../graphql/operation-kind.js';
+import { newExecutionRecord } from '../graphql/request-context.js';
 import { writeCachedResponse } from './cached-response.js';
 import { graphQLParamsOf } from './graphql-params.js';
 import { BodyError, readBody } from './request-body.js';
@@ -93,7 +94,7 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
 
   /** Runs one operation through Apollo and decides whether its answer may be cached. */
   async function execute(httpGraphQLRequest: HTTPGraphQLRequest, viewer: Viewer | null, viewerError: unknown, requestId: string): Promise<Execution> {
-    const execution: ExecutionRecord = { operation: undefined, hadErrors: false, dependencies: new Set(), statements: 0 };
+    const execution = newExecutionRecord();
     const result = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest,
       context: async () => {

@@ -1,0 +1,41 @@
+// Builds the context of one request: the caller's workspace scope with per-request DataLoaders
+// over the request's database handle. The server (src/app.ts) adds its caches and view buffer;
+// the benchmark's stock-Apollo baseline and tests build the same context without them.
+import type { Viewer } from '../auth/viewer.js';
+import type { EntityCache } from '../cache/entity-cache.js';
+import type { Database } from '../db/client.js';
+import { createWorkspaceLoaders } from '../loaders/workspace-loaders.js';
+import type { ExecutionRecord, RequestContext, WrittenRow } from './context.js';
+
+export interface ContextParts {
+  /** The database as this request uses it (DatabaseHandle.counting, to count its statements). */
+  db: Database;
+  loaderMaxBatchSize: number;
+  entities?: EntityCache;
+  /** After a write commits: purge what depends on `tags` and keep the written rows. */
+  invalidate: (workspaceId: number, tags: string[], written: WrittenRow[]) => Promise<void>;
+  recordView: (workspaceId: number, contactId: number) => Promise<void>;
+}
+
+export function createRequestContext(viewer: Viewer | null, requestId: string, execution: ExecutionRecord, parts: ContextParts): RequestContext {
+  if (!viewer) return { requestId, execution, workspace: null };
+  const dependsOn = (name: string) => void execution.dependencies.add(name);
+  return {
+    requestId,
+    execution,
+    workspace: {
+      id: viewer.workspaceId,
+      viewer,
+      db: parts.db,
+      loaders: createWorkspaceLoaders(parts.db, viewer.workspaceId, parts.loaderMaxBatchSize, dependsOn, parts.entities),
+      dependsOn,
+      invalidate: (tags, written = []) => parts.invalidate(viewer.workspaceId, tags, written),
+      recordView: (contactId) => parts.recordView(viewer.workspaceId, contactId),
+    },
+  };
+}
+
+/** A new execution record, for a request about to run. */
+export function newExecutionRecord(): ExecutionRecord {
+  return { operation: undefined, hadErrors: false, dependencies: new Set(), statements: 0 };
+}

@@ -1,0 +1,50 @@
+// The Surrogate-Key header a CDN purges by. A response that depends on more tags than the header
+// may hold is sent with coarser tags, which must still be purged by every change that can make the
+// response stale: its list tags, plus the tag every contact edit purges when it shows contacts.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { coarseTags, tag } from '../src/cache/keys.js';
+import { createWorkspace, startTestServer, type TestServer, type Workspace } from './helpers/server.js';
+
+describe('coarse tags', () => {
+  it('keep the list tags, drop entity tags and add the contact-edit tag of a list of contacts', () => {
+    const tags = [tag.contactMembers(7), tag.contactOrder(7, 'NAME'), tag.contact(1), tag.company(2), tag.tag(3), tag.note(4), tag.taggedContacts(3)];
+    expect(coarseTags(tags).sort()).toEqual([tag.contactMembers(7), tag.contactOrder(7, 'NAME'), tag.contactOrder(7, 'UPDATED_AT'), tag.taggedContacts(3)].sort());
+  });
+
+  it('add the contact-edit tag for a company list too (it shows contacts), and nothing for a card', () => {
+    expect(coarseTags([tag.companyList(9), tag.company(5), tag.companyContacts(5), tag.contact(6)]).sort()).toEqual(
+      [tag.companyList(9), tag.companyContacts(5), tag.contactOrder(9, 'UPDATED_AT')].sort(),
+    );
+    expect(coarseTags([tag.contact(6), tag.company(5), tag.contactNotes(6)])).toEqual([tag.contactNotes(6)]);
+  });
+});
+
+describe('the Surrogate-Key header', () => {
+  let server: TestServer;
+  let big: Workspace;
+
+  beforeAll(async () => {
+    server = await startTestServer();
+    big = await createWorkspace(server.db, 'big', 1000);
+  });
+
+  afterAll(() => server?.close());
+
+  it('lists every tag while they fit, and the coarse tags once they do not', async () => {
+    const small = await server.graphql('{ contacts(first: 3) { edges { node { id } } } }', {}, big.reader);
+    expect(small.headers.get('surrogate-key')).toMatch(/Contact:\d+/);
+    // 50 companies with up to 30 contacts each: about 1,000 contacts, over 8,000 characters of tags.
+    const large = await server.graphql('{ companies(first: 50) { edges { node { id contacts(first: 30) { edges { node { id } } } } } } }', {}, big.reader);
+    expect(large.body.errors).toBeUndefined();
+    const header = large.headers.get('surrogate-key')!;
+    expect(header.length).toBeLessThanOrEqual(8_000);
+    expect(header).not.toMatch(/(^| )(Contact|Company):\d+/);
+    expect(header.split(' ')).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^CompanyList:\d+$/),
+        expect.stringMatching(/^CompanyContacts:\d+$/),
+        expect.stringMatching(/^ContactOrder:\d+:UPDATED_AT$/),
+      ]),
+    );
+  });
+});

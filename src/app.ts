@@ -25,6 +25,8 @@ import type { Logger } from './observability/logger.js';
 import { createMetrics } from './observability/metrics.js';
 import { SlowStatementLog } from './observability/slow-statements.js';
 import { createViewCounting } from './views/setup.js';
+import { ReadRouting } from './db/replicas/read-routing.js';
+import { WritePositions } from './db/replicas/write-positions.js';
 
 export interface App {
   /** Starts listening; resolves with the base URL (http://host:port). */
@@ -59,6 +61,19 @@ export async function createApp(config: Config, database: DatabaseHandle, logger
   );
   const stopTimingStatements = database.onStatementTimed((text, params, ms) => slowStatements.observe(text, params, ms));
   const cache = createCacheLayer(config, logger, metrics, now);
+  const reads = new ReadRouting(
+    database,
+    database.replicas
+      ? new WritePositions({
+          redis: cache.redis,
+          keys: cache.keys,
+          localSequence: (workspaceId) => cache.responses.localSequence(workspaceId),
+          logger,
+          onRedisFailure: () => metrics.cacheErrors.inc({ operation: 'write-position' }),
+        })
+      : undefined,
+  );
+  if (database.replicas) metrics.watchReplicas(database.replicas);
 
   const schema = buildSchema();
   const apollo = new ApolloServer<RequestContext>({
@@ -114,17 +129,22 @@ export async function createApp(config: Config, database: DatabaseHandle, logger
     staleSeconds: config.staleWhileRevalidateSeconds,
     trustedDocuments: config.persistedOnly ? new Set(persistedDocuments.keys()) : undefined,
     now,
-    createContext: (viewer, requestId, execution) =>
-      createRequestContext(viewer, requestId, execution, {
-        db: database.counting(execution),
+    createContext: async (viewer, requestId, execution) => {
+      const { db: requestDb, fillsSince } = await reads.forRequest(viewer?.workspaceId, execution);
+      return createRequestContext(viewer, requestId, execution, {
+        db: requestDb,
+        fillsSince,
         loaderMaxBatchSize: config.loaderMaxBatchSize,
         entities: cache.entities,
         invalidate: async (workspaceId, tags, written) => {
+          // Read-your-writes: recorded before the purge, so no reader can see the purge and not this.
+          await reads.afterWrite(workspaceId);
           const stamp = await cache.responses.invalidate(workspaceId, tags);
           for (const { type, row } of written) await cache.entities?.writeThrough(workspaceId, type, [row], stamp);
         },
         recordView: (workspaceId, contactId) => views.recorder.record(workspaceId, contactId),
-      }),
+      });
+    },
   });
 
   const ready = async () => {

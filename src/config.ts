@@ -8,6 +8,10 @@ export interface Config {
   /** Real PostgreSQL when set; otherwise the embedded PGlite store under `dataDir`. */
   databaseUrl: string | undefined;
   databaseReplicaUrls: string[];
+  /** How often replicas' replay positions (and so their lag) are checked, in ms. */
+  dbReplicaCheckMs: number;
+  /** A replica further behind the primary than this, in ms, serves no reads until it catches up. */
+  dbReplicaMaxLagMs: number;
   redisUrl: string | undefined;
   dataDir: string;
   nodeEnv: string;
@@ -92,6 +96,28 @@ function namespace(value: string): string {
   return value;
 }
 
+function replicaUrls(env: Env): string[] {
+  const urls = (env.DATABASE_REPLICA_URLS ?? '')
+    .split(',')
+    .map((url) => url.trim())
+    .filter(Boolean);
+  if (urls.length > 0 && !env.DATABASE_URL) {
+    throw new Error('DATABASE_REPLICA_URLS needs DATABASE_URL: replicas replicate a PostgreSQL primary, and the embedded store is not one');
+  }
+  for (const [index, url] of urls.entries()) {
+    let protocol = '';
+    try {
+      protocol = new URL(url).protocol;
+    } catch {
+      // reported below, without the URL, which may hold a password
+    }
+    if (protocol !== 'postgres:' && protocol !== 'postgresql:') {
+      throw new Error(`DATABASE_REPLICA_URLS entry ${index + 1} is not a postgres:// URL`);
+    }
+  }
+  return urls;
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const nodeEnv = env.NODE_ENV || 'development';
   const production = nodeEnv === 'production';
@@ -99,10 +125,9 @@ export function loadConfig(env: Env = process.env): Config {
     port: integer(env, 'PORT', 4000, 0, 65535),
     host: env.HOST || '127.0.0.1',
     databaseUrl: env.DATABASE_URL || undefined,
-    databaseReplicaUrls: (env.DATABASE_REPLICA_URLS ?? '')
-      .split(',')
-      .map((url) => url.trim())
-      .filter(Boolean),
+    databaseReplicaUrls: replicaUrls(env),
+    dbReplicaCheckMs: integer(env, 'DB_REPLICA_CHECK_MS', 500, 10, 60_000),
+    dbReplicaMaxLagMs: integer(env, 'DB_REPLICA_MAX_LAG_MS', 5_000, 0, 3_600_000),
     redisUrl: env.REDIS_URL || undefined,
     dataDir: path.resolve(env.DATA_DIR || '.data'),
     nodeEnv,

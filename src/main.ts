@@ -8,14 +8,20 @@ const config = loadConfig();
 const logger = createLogger(config.logLevel);
 
 async function main() {
-  const database = await openConfiguredDatabase(config);
+  const database = await openConfiguredDatabase(config, logger);
   // The demo (and the data generator it seeds with) is loaded only for the embedded store.
   const demoToken =
     database.kind === 'pglite' ? await (await import('./demo.js')).ensureDemoWorkspace(config, database.db, logger) : undefined;
   const app = await createApp(config, database, logger);
   const url = await app.listen();
 
-  const storage = database.kind === 'pglite' ? `embedded PGlite in ${config.dataDir}` : 'PostgreSQL';
+  const replicas = database.replicas?.names.length ?? 0;
+  const storage =
+    database.kind === 'pglite'
+      ? `embedded PGlite in ${config.dataDir}`
+      : replicas > 0
+        ? `PostgreSQL with ${replicas} read replica${replicas > 1 ? 's' : ''}`
+        : 'PostgreSQL';
   console.log(`cardfile is serving ${url}/graphql (${storage})`);
   if (demoToken) {
     console.log(`demo editor token: ${config.dataDir}/demo-token`);

@@ -44,13 +44,17 @@ export class EntityCache {
 
   /**
    * Loads rows by id: from the cache where a current copy exists, the rest with `load` (whose
-   * rows are then cached). Ids without a row are not cached: they stay misses.
+   * rows are then cached). Ids without a row are not cached: they stay misses. `fillsSince`: the
+   * stamp under which the request chose where to read (a replica that had replayed the
+   * workspace's writes up to then): loaded rows are cached only if the workspace has not written
+   * since, as a later write might not be on that replica.
    */
   async load<T extends { id: number }>(
     workspaceId: number,
     type: EntityType,
     ids: readonly number[],
     load: (ids: readonly number[]) => Promise<T[]>,
+    fillsSince?: string,
   ): Promise<T[]> {
     if (!this.options.responses.sharedReadable(workspaceId)) return load(ids);
     const keys = ids.map((id) => this.options.keys.entity(workspaceId, type, id));
@@ -90,7 +94,7 @@ export class EntityCache {
     if (missing.length === 0) return found;
     const loaded = await load(missing);
     missing = [];
-    await this.fill(workspaceId, type, loaded, stamp);
+    if (fillsSince === undefined || fillsSince === stamp) await this.fill(workspaceId, type, loaded, stamp);
     return [...found, ...loaded];
   }
 

@@ -99,6 +99,8 @@ export function cacheKeys(namespace: string) {
     tagIndex: (name: string) => `${prefix}t:${name}`,
     /** Increases on every invalidation in a workspace; a fill that saw an older value is dropped. */
     writeSequence: (workspaceId: number) => `${prefix}seq:${workspaceId}`,
+    /** The primary's WAL position after the workspace's last write: what a replica must have replayed to serve it. */
+    writePosition: (workspaceId: number) => `${prefix}wpos:${workspaceId}`,
     /** Held by the one instance refreshing a stale entry. */
     refreshLock: (responseKey: string) => `${prefix}lock:${responseKey}`,
     invalidationChannel: `${prefix}invalidations`,

@@ -11,6 +11,10 @@ import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
+import { createLogger, type Logger } from '../observability/logger.js';
+import { ReplicaSet } from './replicas/replica-set.js';
+import { routedClient, type StatementRoute } from './replicas/routed-client.js';
+import { parseWalPosition } from './replicas/wal-position.js';
 import * as schema from './schema.js';
 
 export type Database = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -28,6 +32,15 @@ export interface DatabaseHandle {
    * builder only), and explicit, where AsyncLocalStorage would tax every promise of every request.
    */
   counting(tally: StatementTally): Database;
+  /**
+   * As `counting`, for a request that may read from replicas: each statement goes where `route`
+   * says when it is sent; transactions always go to the primary. Only with replicas.
+   */
+  routing(tally: StatementTally, route: StatementRoute): Database;
+  /** The read replicas (DATABASE_REPLICA_URLS); undefined without any. */
+  replicas: ReplicaSet | undefined;
+  /** The primary's current WAL position: read after a commit, it is at or past that commit. */
+  writePosition(): Promise<bigint | undefined>;
   /**
    * The plan PostgreSQL would use for a statement, as text, with every literal (the parameters'
    * values among them) shown as '?': a log must not carry the values. Undefined on the embedded store.
@@ -58,6 +71,8 @@ export type DatabaseTarget =
       connectTimeoutMs?: number;
       /** An idle connection is closed after this; 0: kept. */
       idleTimeoutMs?: number;
+      /** Read replicas of this primary, with the same pool settings. */
+      replicas?: { urls: string[]; checkIntervalMs: number; maxLagMs: number };
     }
   | { kind: 'pglite'; dataDir?: string };
 
@@ -66,6 +81,8 @@ const migrationsFolder = path.resolve(path.dirname(fileURLToPath(import.meta.url
 export interface OpenOptions {
   /** Called with every statement Drizzle sends. */
   onStatement?: (text: string, params: unknown[]) => void;
+  /** Where replica health changes are logged. */
+  logger?: Logger;
 }
 
 /** Told of every statement that completed (outside transactions), with its running time. */
@@ -165,21 +182,55 @@ export async function openDatabase(target: DatabaseTarget, options: OpenOptions 
     },
   });
   if (target.kind === 'postgres') {
-    const client = postgres(target.url, {
-      max: target.poolMax ?? 10,
-      onnotice: () => {},
-      connect_timeout: (target.connectTimeoutMs ?? 10_000) / 1000,
-      idle_timeout: target.idleTimeoutMs ? target.idleTimeoutMs / 1000 : undefined,
-      connection: target.statementTimeoutMs ? { statement_timeout: target.statementTimeoutMs } : {},
-    });
-    const prepared = instrumented(client, target.prepare !== false, target.poolWaitMs ?? 0, timed);
+    const pool = (url: string) =>
+      postgres(url, {
+        max: target.poolMax ?? 10,
+        onnotice: () => {},
+        connect_timeout: (target.connectTimeoutMs ?? 10_000) / 1000,
+        idle_timeout: target.idleTimeoutMs ? target.idleTimeoutMs / 1000 : undefined,
+        connection: target.statementTimeoutMs ? { statement_timeout: target.statementTimeoutMs } : {},
+      });
+    const instrument = (client: postgres.Sql) => instrumented(client, target.prepare !== false, target.poolWaitMs ?? 0, timed);
+    const client = pool(target.url);
+    const prepared = instrument(client);
     const db = drizzlePostgres({ client: prepared, schema, logger: statementCounter }) as unknown as Database;
+    const replicaUrls = target.replicas?.urls ?? [];
+    const replicas =
+      replicaUrls.length > 0
+        ? new ReplicaSet(
+            replicaUrls.map((url) => {
+              const replica = pool(url);
+              // Drizzle sets its type parsers on a client when it wraps one: replicas must parse rows
+              // as the primary's client does.
+              drizzlePostgres({ client: replica });
+              return instrument(replica);
+            }),
+            {
+              urls: replicaUrls,
+              primaryUrl: target.url,
+              checkIntervalMs: target.replicas!.checkIntervalMs,
+              maxLagMs: target.replicas!.maxLagMs,
+              connectTimeoutMs: target.connectTimeoutMs ?? 10_000,
+              logger: options.logger ?? createLogger('silent'),
+            },
+          )
+        : undefined;
+    if (replicas) await replicas.start();
     return {
       db,
       kind: 'postgres',
       onStatementTimed,
       explainWithoutValues: (text, params) => explainWithoutValues(client, text, params),
       counting: (tally) => drizzlePostgres({ client: prepared, logger: countingInto(tally) }) as unknown as Database,
+      routing: (tally, route) =>
+        replicas
+          ? (drizzlePostgres({ client: routedClient(prepared, replicas, route), logger: countingInto(tally) }) as unknown as Database)
+          : (drizzlePostgres({ client: prepared, logger: countingInto(tally) }) as unknown as Database),
+      replicas,
+      writePosition: async () => {
+        const [row] = await prepared.unsafe('select pg_current_wal_lsn()::text as position');
+        return parseWalPosition(row?.position as string | undefined);
+      },
       // On a connection of its own, without the pool's statement timeout: building an index over
       // millions of rows may rightly take longer than any request should.
       migrate: async () => {
@@ -194,7 +245,10 @@ export async function openDatabase(target: DatabaseTarget, options: OpenOptions 
         await client`select 1`;
       },
       query: async <T>(text: string, params: unknown[] = []) => (await client.unsafe(text, params as never[])) as unknown as T[],
-      close: () => client.end({ timeout: 5 }),
+      close: async () => {
+        await replicas?.close();
+        await client.end({ timeout: 5 });
+      },
     };
   }
   if (target.dataDir) fs.mkdirSync(target.dataDir, { recursive: true });
@@ -226,6 +280,9 @@ export async function openDatabase(target: DatabaseTarget, options: OpenOptions 
     onStatementTimed,
     explainWithoutValues: async () => undefined,
     counting: (tally) => drizzlePglite({ client, logger: countingInto(tally) }) as unknown as Database,
+    routing: (tally) => drizzlePglite({ client, logger: countingInto(tally) }) as unknown as Database,
+    replicas: undefined,
+    writePosition: async () => undefined,
     migrate: () => migratePglite(db as never, { migrationsFolder }),
     ping: async () => {
       await pglite.query('select 1');

@@ -1,9 +1,11 @@
 // Opens the database the configuration names, with migrations applied.
 import path from 'node:path';
 import type { Config } from '../config.js';
+import type { Logger } from '../observability/logger.js';
 import { type DatabaseHandle, openDatabase } from './client.js';
 
-export async function openConfiguredDatabase(config: Config): Promise<DatabaseHandle> {
+/** `logger` hears of read replicas leaving and rejoining the rotation. */
+export async function openConfiguredDatabase(config: Config, logger?: Logger): Promise<DatabaseHandle> {
   const database = config.databaseUrl
     ? await openDatabase({
         kind: 'postgres',
@@ -14,7 +16,8 @@ export async function openConfiguredDatabase(config: Config): Promise<DatabaseHa
         statementTimeoutMs: config.dbStatementTimeoutMs,
         connectTimeoutMs: config.dbConnectTimeoutMs,
         idleTimeoutMs: config.dbIdleTimeoutMs,
-      })
+        replicas: { urls: config.databaseReplicaUrls, checkIntervalMs: config.dbReplicaCheckMs, maxLagMs: config.dbReplicaMaxLagMs },
+      }, { logger })
     : await openDatabase({ kind: 'pglite', dataDir: path.join(config.dataDir, 'pgdata') });
   await database.migrate();
   return database;

@@ -12,6 +12,8 @@ export interface ContextParts {
   db: Database;
   loaderMaxBatchSize: number;
   entities?: EntityCache;
+  /** When reads may go to a replica: the stamp entity-cache fills must still match (EntityCache.load). */
+  fillsSince?: string;
   /** After a write commits: purge what depends on `tags` and keep the written rows. */
   invalidate: (workspaceId: number, tags: string[], written: WrittenRow[]) => Promise<void>;
   recordView: (workspaceId: number, contactId: number) => Promise<void>;
@@ -27,7 +29,7 @@ export function createRequestContext(viewer: Viewer | null, requestId: string, e
       id: viewer.workspaceId,
       viewer,
       db: parts.db,
-      loaders: createWorkspaceLoaders(parts.db, viewer.workspaceId, parts.loaderMaxBatchSize, dependsOn, parts.entities),
+      loaders: createWorkspaceLoaders(parts.db, viewer.workspaceId, parts.loaderMaxBatchSize, dependsOn, parts.entities, parts.fillsSince),
       dependsOn,
       invalidate: (tags, written = []) => parts.invalidate(viewer.workspaceId, tags, written),
       recordView: (contactId) => parts.recordView(viewer.workspaceId, contactId),

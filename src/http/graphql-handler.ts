@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type ApolloServer, HeaderMap, type HTTPGraphQLRequest } from '@apollo/server';
 import type { Viewer, ViewerResolver } from '../auth/viewer.js';
+import { requestErrorFor } from '../db/errors.js';
 import { type CachedResponse, etagOf } from '../cache/entry.js';
 import { type CacheKeys, requestPart } from '../cache/keys.js';
 import type { CacheOutcome, FillTicket, ResponseCache } from '../cache/response-cache.js';
@@ -21,7 +22,7 @@ export interface GraphQLHandlerOptions {
   apollo: ApolloServer<RequestContext>;
   maxBodyBytes: number;
   resolveViewer: ViewerResolver;
-  createContext: (viewer: Viewer | null, requestId: string, execution: ExecutionRecord) => RequestContext;
+  createContext: (viewer: Viewer | null, requestId: string, execution: ExecutionRecord) => RequestContext | Promise<RequestContext>;
   cache: ResponseCache;
   keys: CacheKeys;
   operationKinds: OperationKinds;
@@ -218,7 +219,9 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
     try {
       viewer = await options.resolveViewer(request.headers.authorization);
     } catch (error) {
-      viewerError = error;
+      // A token that cannot be checked because the database is unreachable ends the request with
+      // its coded error: thrown as it is, Apollo would answer a 500 "Context creation failed".
+      viewerError = requestErrorFor(error) ?? error;
     }
 
     const operationLabel = (params && options.publishedNames?.get(params.documentHash)) ?? 'other';

@@ -57,12 +57,13 @@ export function createWorkspaceLoaders(
   maxBatchSize: number,
   dependsOn: DependsOn,
   entities?: EntityCache,
+  fillsSince?: string,
 ) {
   // Rows by id come from the entity cache where a current copy exists, else from SQL.
   const cached =
     <T extends { id: number }>(type: EntityType, load: (ids: readonly number[]) => Promise<T[]>) =>
     (ids: readonly number[]) =>
-      entities ? entities.load(workspaceId, type, ids, load) : load(ids);
+      entities ? entities.load(workspaceId, type, ids, load, fillsSince) : load(ids);
   const options = { maxBatchSize };
   const loader = <V>(batch: Batch<V>) => new DataLoader<number, V>(batch, options);
 

@@ -1,6 +1,8 @@
 // Prometheus metrics served on GET /metrics. Labels stay bounded: route, method and status class,
 // never ids, tokens or query text.
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { ReplicaState } from '../db/replicas/replica-monitor.js';
+import type { ReplicaSet } from '../db/replicas/replica-set.js';
 
 export function createMetrics() {
   const registry = new Registry();
@@ -81,6 +83,24 @@ export function createMetrics() {
     labelNames: ['buffer'] as const,
     registers: [registry],
   });
+  const requestStatements = new Counter({
+    name: 'cardfile_db_request_statements_total',
+    help: 'SQL statements sent by GraphQL requests outside transactions (which always run on the primary) when read replicas are configured, by where they ran: primary or replica.',
+    labelNames: ['database'] as const,
+    registers: [registry],
+  });
+  const replicaInRotation = new Gauge({
+    name: 'cardfile_db_replica_in_rotation',
+    help: 'Read replica serving reads (1) or out of rotation (0: down, lagging past DB_REPLICA_MAX_LAG_MS, not a standby, or failed a statement), by replica host:port.',
+    labelNames: ['replica'] as const,
+    registers: [registry],
+  });
+  const replicaLag = new Gauge({
+    name: 'cardfile_db_replica_lag_seconds',
+    help: 'How long ago the primary reached a WAL position the replica had not replayed at the last check (0: caught up), by replica host:port.',
+    labelNames: ['replica'] as const,
+    registers: [registry],
+  });
   const sources = { memoryCacheBytes: () => 0 };
   new Gauge({
     name: 'cardfile_cache_l1_bytes',
@@ -110,6 +130,19 @@ export function createMetrics() {
       child.inc();
     },
     sqlStatements,
+    /** Replica rotation, lag and where requests' statements ran. */
+    watchReplicas(replicas: ReplicaSet) {
+      const onPrimary = requestStatements.labels({ database: 'primary' });
+      const onReplica = requestStatements.labels({ database: 'replica' });
+      replicas.onSent((index) => (index === undefined ? onPrimary : onReplica).inc());
+      const show = (index: number, state: ReplicaState) => {
+        const replica = replicas.names[index]!;
+        replicaInRotation.set({ replica }, state.status === 'in-rotation' ? 1 : 0);
+        replicaLag.set({ replica }, state.lagMs / 1000);
+      };
+      replicas.names.forEach((_, index) => show(index, replicas.monitor.state(index)));
+      replicas.onState(show);
+    },
     cacheRequests,
     cacheStores,
     cacheInvalidations,

@@ -46,7 +46,12 @@ if ! grep -Eq '^host[[:space:]]+replication[[:space:]]+all[[:space:]]+127\.0\.0\
 fi
 
 if pg_lsclusters -h | awk -v name="$NAME" -v version="$VERSION" '$1 == version && $2 == name' | grep -q .; then
-  if streaming; then echo "replica $NAME streams on port $REPLICA_PORT"; exit 0; fi
+  if streaming; then
+    # A test that paused replay and did not get to resume it must not leave the replica behind.
+    psql -h 127.0.0.1 -p "$REPLICA_PORT" -U postgres -qtAc \
+      "select pg_wal_replay_resume() where pg_is_wal_replay_paused()" >/dev/null
+    echo "replica $NAME streams on port $REPLICA_PORT"; exit 0
+  fi
   if [ -f "$DATA_DIR/standby.signal" ]; then
     pg_ctlcluster --skip-systemctl-redirect "$VERSION" "$NAME" start 2>/dev/null || true
     if wait_until 30 streaming; then echo "replica $NAME started on port $REPLICA_PORT"; exit 0; fi

@@ -1,13 +1,15 @@
 // Realistic demo and benchmark data: companies, tags, contacts with tags and notes. Reproducible:
-// the same workspace name and size give the same data, because faker is seeded from them and
-// every date is relative to a fixed reference day.
-import { createHash } from 'node:crypto';
-// The English locale alone: the package root loads every locale, tens of MB of heap.
-import { faker } from '@faker-js/faker/locale/en';
-import { count, eq } from 'drizzle-orm';
+// the same workspace name and size give the same data (seed-rows.ts). Rows travel by COPY
+// (bulk-copy.ts) in chunks: a million contacts load in minutes with memory bounded by one chunk,
+// and the next chunk is generated while the database takes the previous one.
+import { setImmediate as turnOfEventLoop } from 'node:timers/promises';
+import { asc, count, eq } from 'drizzle-orm';
 import type { Database } from './client.js';
+import { type BulkWriter, bulkWriter } from './bulk-copy.js';
+import { copyLine } from './copy-text.js';
 import { findOrCreateWorkspace } from './repositories/workspaces.js';
-import { companies, contacts, contactTags, notes, tags } from './schema.js';
+import { contacts, tags } from './schema.js';
+import { type SeedContact, seedRows, TAG_NAMES } from './seed-rows.js';
 
 export interface SeedOptions {
   workspace: string;
@@ -24,103 +26,141 @@ export interface SeedSummary {
   seconds: number;
 }
 
-const REFERENCE_DAY = new Date('2026-06-01T00:00:00Z');
-const TAG_NAMES = [
-  'customer', 'prospect', 'partner', 'investor', 'vip', 'newsletter', 'churn-risk', 'renewal',
-  'decision-maker', 'technical', 'billing', 'event-2026', 'referral', 'support', 'beta',
-];
-// Rows per INSERT: well under PostgreSQL's 65,535 bind parameters for the widest table.
-const CHUNK = 2000;
+// Contacts per COPY round: a few MB of text, well inside any statement timeout, and few enough
+// rounds that the per-round costs (id reservation, the counter trigger) do not show.
+const CHUNK = 10_000;
+// Contacts generated between two turns of the event loop, so the COPY of the previous chunk keeps
+// streaming to the socket while the next one is generated.
+const SLICE = 500;
 
-function seedNumber(...parts: unknown[]): number {
-  return createHash('sha256').update(JSON.stringify(parts)).digest().readUInt32BE(0);
+const COMPANY_COLUMNS = ['id', 'workspace_id', 'name', 'domain', 'created_at'];
+const CONTACT_COLUMNS = ['id', 'workspace_id', 'company_id', 'first_name', 'last_name', 'email', 'phone', 'title', 'created_at', 'updated_at'];
+const TAG_LINK_COLUMNS = ['contact_id', 'tag_id'];
+// Notes take their ids from the table's identity: nothing refers to them.
+const NOTE_COLUMNS = ['workspace_id', 'contact_id', 'body', 'created_at'];
+
+async function nextChunk(iterator: Iterator<SeedContact>): Promise<SeedContact[]> {
+  const chunk: SeedContact[] = [];
+  while (chunk.length < CHUNK) {
+    const next = iterator.next();
+    if (next.done) break;
+    chunk.push(next.value);
+    if (chunk.length % SLICE === 0) await turnOfEventLoop();
+  }
+  return chunk;
 }
 
-async function inChunks<T, R>(rows: T[], insert: (chunk: T[]) => Promise<R[]>): Promise<R[]> {
-  const out: R[] = [];
-  for (let start = 0; start < rows.length; start += CHUNK) out.push(...(await insert(rows.slice(start, start + CHUNK))));
-  return out;
+interface ContactWrite {
+  writer: BulkWriter;
+  workspaceId: number;
+  companyIds: number[];
+  tagIds: number[];
+}
+
+/** A chunk of contacts as COPY text, under ids reserved for them, with their tag links and notes. */
+interface EncodedChunk {
+  contacts: number;
+  contactText: string;
+  tagText: string;
+  noteText: string;
+  notes: number;
+  contactTags: number;
+}
+
+async function encodeChunk(target: ContactWrite, chunk: SeedContact[]): Promise<EncodedChunk> {
+  const { writer, workspaceId, companyIds, tagIds } = target;
+  const ids = await writer.reserveIds('contacts_id_seq', chunk.length);
+  const encoded: EncodedChunk = { contacts: chunk.length, contactText: '', tagText: '', noteText: '', notes: 0, contactTags: 0 };
+  chunk.forEach((contact, i) => {
+    const id = ids[i]!;
+    const companyId = contact.company === undefined ? null : companyIds[contact.company]!;
+    encoded.contactText += copyLine([
+      id, workspaceId, companyId, contact.firstName, contact.lastName, contact.email, contact.phone, contact.title,
+      contact.createdAt, contact.updatedAt,
+    ]);
+    for (const tag of contact.tags) encoded.tagText += copyLine([id, tagIds[tag]!]);
+    for (const note of contact.notes) encoded.noteText += copyLine([workspaceId, id, note.body, note.createdAt]);
+    encoded.contactTags += contact.tags.length;
+    encoded.notes += contact.notes.length;
+  });
+  return encoded;
+}
+
+async function writeLinks(writer: BulkWriter, encoded: EncodedChunk, totals: { contacts: number; notes: number; contactTags: number }) {
+  if (encoded.tagText) await writer.copy('contact_tags', TAG_LINK_COLUMNS, encoded.tagText);
+  if (encoded.noteText) await writer.copy('notes', NOTE_COLUMNS, encoded.noteText);
+  totals.contacts += encoded.contacts;
+  totals.notes += encoded.notes;
+  totals.contactTags += encoded.contactTags;
+}
+
+/** Marks a promise handled now (it is awaited later), so a failure is not reported as unhandled meanwhile. */
+function later<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => {});
+  return promise;
 }
 
 export async function seedWorkspace(db: Database, options: SeedOptions): Promise<SeedSummary> {
   const started = performance.now();
+  const writer = bulkWriter(db);
   const workspace = await findOrCreateWorkspace(db, options.workspace);
   const workspaceId = workspace.id;
+  // Deleted contacts count too: their email numbers stay taken.
   const [existing] = await db.select({ n: count() }).from(contacts).where(eq(contacts.workspaceId, workspaceId));
-  const offset = existing?.n ?? 0;
-  faker.seed(seedNumber(options.workspace, offset));
-  faker.setDefaultRefDate(REFERENCE_DAY);
 
-  // Tags: a fixed vocabulary, created once per workspace.
+  // Tags: a fixed vocabulary, created once per workspace; contacts pick among them by position.
   const tagRows = await db
     .insert(tags)
     .values(TAG_NAMES.map((name) => ({ workspaceId, name })))
     .onConflictDoNothing()
     .returning({ id: tags.id });
-  const allTagIds = (await db.select({ id: tags.id }).from(tags).where(eq(tags.workspaceId, workspaceId))).map((t) => t.id);
+  const tagIds = (await db.select({ id: tags.id }).from(tags).where(eq(tags.workspaceId, workspaceId)).orderBy(asc(tags.id))).map((t) => t.id);
 
-  // About one company per 20 contacts, so company pages have a realistic size.
-  const companyCount = options.contacts === 0 ? 0 : Math.max(1, Math.round(options.contacts / 20));
-  const companyRows = await inChunks(
-    Array.from({ length: companyCount }, (_, i) => {
-      const name = faker.company.name();
-      const slug = name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'company';
-      return { workspaceId, name, domain: `${slug}-${offset + i}.example.com`, createdAt: faker.date.past({ years: 3 }) };
-    }),
-    (chunk) => db.insert(companies).values(chunk).returning({ id: companies.id, domain: companies.domain }),
-  );
+  const rows = seedRows(options.workspace, existing?.n ?? 0, options.contacts, tagIds.length);
 
-  const contactValues = Array.from({ length: options.contacts }, (_, i) => {
-    const firstName = faker.person.firstName();
-    const lastName = faker.person.lastName();
-    const company = companyRows.length > 0 && faker.number.float() < 0.85 ? faker.helpers.arrayElement(companyRows) : undefined;
-    const local = `${firstName}.${lastName}`.toLowerCase().replace(/[^a-z0-9.]+/g, '');
-    const createdAt = faker.date.past({ years: 2 });
-    const updatedAt = faker.number.float() < 0.5 ? createdAt : faker.date.between({ from: createdAt, to: REFERENCE_DAY });
-    return {
-      workspaceId,
-      companyId: company?.id ?? null,
-      firstName,
-      lastName,
-      email: `${local || 'contact'}.${offset + i}@${company?.domain ?? 'mail.example.org'}`,
-      phone: faker.number.float() < 0.8 ? faker.phone.number({ style: 'international' }) : null,
-      title: faker.number.float() < 0.9 ? faker.person.jobTitle() : null,
-      createdAt,
-      updatedAt,
-    };
-  });
-  const contactRows = await inChunks(contactValues, (chunk) =>
-    db.insert(contacts).values(chunk).returning({ id: contacts.id, createdAt: contacts.createdAt }),
-  );
+  const companyIds: number[] = [];
+  for (let start = 0; start < rows.companies.length; start += CHUNK) {
+    const chunk = rows.companies.slice(start, start + CHUNK);
+    const ids = await writer.reserveIds('companies_id_seq', chunk.length);
+    const text = chunk.map((company, i) => copyLine([ids[i]!, workspaceId, company.name, company.domain, company.createdAt])).join('');
+    await writer.copy('companies', COMPANY_COLUMNS, text);
+    companyIds.push(...ids);
+  }
 
-  const tagLinks = contactRows.flatMap((contact) =>
-    allTagIds.length === 0
-      ? []
-      : faker.helpers
-          .arrayElements(allTagIds, faker.helpers.weightedArrayElement([
-            { weight: 3, value: 0 }, { weight: 4, value: 1 }, { weight: 3, value: 2 }, { weight: 1, value: 3 },
-          ]))
-          .map((tagId) => ({ contactId: contact.id, tagId })),
-  );
-  await inChunks(tagLinks, (chunk) => db.insert(contactTags).values(chunk).returning({ id: contactTags.tagId }));
-
-  const noteValues = contactRows.flatMap((contact) =>
-    Array.from({ length: faker.number.int({ min: 0, max: 4 }) }, () => ({
-      workspaceId,
-      contactId: contact.id,
-      body: faker.lorem.sentences({ min: 1, max: 3 }),
-      createdAt: faker.date.between({ from: contact.createdAt, to: REFERENCE_DAY }),
-    })),
-  );
-  await inChunks(noteValues, (chunk) => db.insert(notes).values(chunk).returning({ id: notes.id }));
+  // Two lanes on two connections: a chunk's contacts, then (once they exist, for the foreign keys)
+  // its tag links and notes, while the next chunk's contacts load and the one after is generated.
+  // The database's per-row work (triggers, index entries, key checks) is most of a seed's time; on
+  // two lanes it uses two server processes. PGlite runs one statement at a time: lanes just queue.
+  const target: ContactWrite = { writer, workspaceId, companyIds, tagIds };
+  const totals = { contacts: 0, notes: 0, contactTags: 0 };
+  const iterator = rows.contacts();
+  let contactsLane: Promise<EncodedChunk | undefined> = Promise.resolve(undefined);
+  let linksLane: Promise<void> = Promise.resolve();
+  for (let chunk = await nextChunk(iterator); chunk.length > 0; chunk = await nextChunk(iterator)) {
+    const previous = await contactsLane;
+    const current = chunk;
+    contactsLane = later(
+      encodeChunk(target, current).then(async (encoded) => {
+        await writer.copy('contacts', CONTACT_COLUMNS, encoded.contactText);
+        return encoded;
+      }),
+    );
+    if (previous) {
+      await linksLane;
+      linksLane = later(writeLinks(writer, previous, totals));
+    }
+  }
+  const last = await contactsLane;
+  await linksLane;
+  if (last) await writeLinks(writer, last, totals);
 
   return {
     workspace: options.workspace,
-    contacts: contactRows.length,
-    companies: companyRows.length,
+    contacts: totals.contacts,
+    companies: companyIds.length,
     tags: tagRows.length,
-    notes: noteValues.length,
-    contactTags: tagLinks.length,
+    notes: totals.notes,
+    contactTags: totals.contactTags,
     seconds: Math.round((performance.now() - started) / 100) / 10,
   };
 }

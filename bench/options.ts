@@ -11,6 +11,7 @@ export const SCENARIOS = [
   'mixed',
   'deep-page',
   'search',
+  'plans',
 ] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
@@ -20,10 +21,12 @@ export interface BenchOptions {
   durationSeconds: number;
   warmupSeconds: number;
   contacts: number;
+  /** The workspace measured: seeded (by COPY) only when it has fewer than `contacts`. */
+  workspace: string;
   connections: number;
 }
 
-const usage = 'npm run bench -- [--quick] [--only a,b] [--duration S] [--contacts N]';
+const usage = 'npm run bench -- [--quick] [--only a,b] [--duration S] [--contacts N] [--workspace NAME]';
 
 function fail(message: string): never {
   process.stderr.write(`${message}\nusage: ${usage}\n`);
@@ -38,6 +41,7 @@ export function readBenchOptions(argv = process.argv.slice(2)): BenchOptions {
       only: { type: 'string' },
       duration: { type: 'string' },
       contacts: { type: 'string' },
+      workspace: { type: 'string' },
     },
     strict: true,
   });
@@ -51,5 +55,7 @@ export function readBenchOptions(argv = process.argv.slice(2)): BenchOptions {
   if (!(durationSeconds > 0 && durationSeconds <= 3600)) fail('--duration must be a number of seconds from 0 to 3600.');
   const contacts = values.contacts === undefined ? 100_000 : Number(values.contacts);
   if (!Number.isInteger(contacts) || contacts < 1000 || contacts > 10_000_000) fail('--contacts must be a whole number from 1000 to 10000000.');
-  return { quick, only, durationSeconds, warmupSeconds: quick ? 1 : 3, contacts, connections: 20 };
+  const workspace = values.workspace?.trim() ?? 'bench';
+  if (!workspace || workspace.length > 100) fail('--workspace must name a workspace (1 to 100 characters).');
+  return { quick, only, durationSeconds, warmupSeconds: quick ? 1 : 3, contacts, workspace, connections: 20 };
 }

@@ -108,6 +108,18 @@ export function checkTargets(results: ScenarioResult[]): TargetCheck[] {
     pass: deep?.deepToFirstP50 === undefined ? undefined : deep.deepToFirstP50 <= 1.2,
     measured: deep?.deepToFirstP50 === undefined ? '–' : `${ratio(deep.deepToFirstP50)} (${ms(deep.p50Ms)} vs ${ms(deep.firstPage?.p50Ms)} ms)`,
   });
+  const search = get('search');
+  checks.push({
+    target: 'search p50 <= 20 ms',
+    pass: search?.p50Ms === undefined ? undefined : search.p50Ms <= 20,
+    measured: search?.p50Ms === undefined ? '–' : `${ms(search.p50Ms)} ms (p99 ${ms(search.p99Ms)} ms)`,
+  });
+  const plans = results.find((r) => r.name === 'plans')?.plans;
+  checks.push({
+    target: 'every main query plan uses an index (no Seq Scan on contacts, notes, contact_tags, companies; no counting for totalCount)',
+    pass: plans === undefined ? undefined : plans.problems.length === 0,
+    measured: plans === undefined ? '–' : `${plans.checked} queries, ${plans.statements} statements, ${plans.problems.length} problems`,
+  });
   const cardfileRss = results
     .filter((r) => ['hit-l1', 'hit-l2', 'miss', 'mixed', 'deep-page', 'search'].includes(r.name) && r.peakRssMb !== undefined)
     .map((r) => r.peakRssMb!);

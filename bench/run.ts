@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { prepareWorkspace, WORKSPACE } from './bench-workspace.js';
+import { prepareWorkspace } from './bench-workspace.js';
 import { repoRoot } from './child-processes.js';
 import { freePort } from './free-port.js';
 import { runLoad } from './load-generator.js';
@@ -16,6 +16,7 @@ import { type FetchedPage, fetchPage } from './page-check.js';
 import { difference, type WindowFigures } from './prometheus.js';
 import { checkTargets, markdownTable, targetsMarkdown, writeResults } from './report.js';
 import type { ScenarioResult } from './scenario-result.js';
+import { checkPlans } from './plan-check.js';
 import { type ServerUnderTest, startServer } from './server-under-test.js';
 
 const options = readBenchOptions();
@@ -30,8 +31,8 @@ const log = (line: string) => process.stderr.write(`[bench +${((Date.now() - sta
 const selected = (name: ScenarioName) => options.only.has(name);
 const results = new Map<ScenarioName, ScenarioResult>();
 
-log(`preparing workspace "${WORKSPACE}" (${options.contacts} contacts)`);
-const workspace = await prepareWorkspace(options.contacts, log);
+log(`preparing workspace "${options.workspace}" (${options.contacts} contacts)`);
+const workspace = await prepareWorkspace(options.workspace, options.contacts, log);
 const operations = loadOperations();
 const reader = readHeaders(workspace.readerToken);
 const pageGet: LoadRequest = { method: 'GET', path: apqGetPath(operations.ContactsPage, { first: 50 }), headers: reader };
@@ -262,6 +263,21 @@ await withServer(['miss', 'deep-page', 'search'], () => startCardfile('RESPONSE_
   });
 });
 
+// --- plans: no server, no load; the plan of every main query at this size.
+await scenario('plans', async () => {
+  const plans = await checkPlans(DATABASE_URL, workspace.id, workspace.contacts);
+  for (const problem of plans.problems) log(`plans: ${problem}`);
+  const failure = plans.problems.length > 0 ? `${plans.problems.length} plans without an index: ${plans.problems.join('; ')}` : undefined;
+  results.set('plans', {
+    name: 'plans',
+    ok: failure === undefined,
+    failure,
+    plans,
+    notes: `${plans.checked} main queries (${plans.statements} statements) explained, ${plans.problems.length} sequential scans of guarded tables`,
+  });
+  log(`plans: ${plans.checked} queries, ${plans.problems.length} problems`);
+});
+
 // --- ratios, report, files.
 const reference = (name: ScenarioName) => {
   const result = results.get(name);
@@ -289,7 +305,7 @@ const files = writeResults({
   durationSeconds: options.durationSeconds,
   warmupSeconds: options.warmupSeconds,
   connections: options.connections,
-  workspace: { name: WORKSPACE, contacts: workspace.contacts },
+  workspace: { name: options.workspace, contacts: workspace.contacts },
   machine,
   scenarios: ordered,
   targets,

@@ -24,5 +24,7 @@ export interface ScenarioResult {
   /** deep-page: the first page measured the same way, for the comparison. */
   firstPage?: { requestsPerSecond: number; p50Ms: number; p99Ms: number };
   deepToFirstP50?: number;
+  /** plans: how many main queries were explained, and what was wrong with their plans. */
+  plans?: { checked: number; statements: number; problems: string[] };
   notes?: string;
 }

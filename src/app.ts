@@ -24,6 +24,9 @@ import { createHttpServer } from './http/server.js';
 import type { Logger } from './observability/logger.js';
 import { createMetrics } from './observability/metrics.js';
 import { SlowStatementLog } from './observability/slow-statements.js';
+import { StatusSampler } from './observability/status-sampler.js';
+import { errorsInResultPlugin } from './graphql/errors-in-result-plugin.js';
+import { createStatusRoute } from './http/status-route.js';
 import { createViewCounting } from './views/setup.js';
 import { ReadRouting } from './db/replicas/read-routing.js';
 import { WritePositions } from './db/replicas/write-positions.js';
@@ -54,6 +57,9 @@ export async function createApp(config: Config, database: DatabaseHandle, logger
   const { db } = database;
   const resolveViewer = createViewerResolver(db, config.tokenCacheTtlMs);
   const metrics = createMetrics();
+  // The status page's figures, sampled once a second from what metrics counts.
+  const statusSampler = config.statusPage ? new StatusSampler().start() : undefined;
+  metrics.listen(statusSampler);
   const slowStatements = new SlowStatementLog(
     config.slowQueryMs,
     logger,
@@ -92,6 +98,7 @@ export async function createApp(config: Config, database: DatabaseHandle, logger
       cachePolicyPlugin<RequestContext>(schema),
       accessPlugin(),
       executionRecordPlugin(),
+      ...(statusSampler ? [errorsInResultPlugin<RequestContext>(() => statusSampler.errorsInResult())] : []),
       config.introspection
         ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false })
         : ApolloServerPluginLandingPageDisabled(),
@@ -175,7 +182,7 @@ export async function createApp(config: Config, database: DatabaseHandle, logger
     (error: unknown) => logger.warn({ err: { name: (error as Error)?.name } }, 'cache warming stopped'),
   );
 
-  const server = createHttpServer({ graphql: graphql.handle, ready }, metrics, logger);
+  const server = createHttpServer({ graphql: graphql.handle, ready, status: statusSampler && createStatusRoute(statusSampler) }, metrics, logger);
   server.keepAliveTimeout = 65_000;
 
   return {
@@ -191,6 +198,7 @@ export async function createApp(config: Config, database: DatabaseHandle, logger
         });
       }),
     close: async () => {
+      statusSampler?.stop();
       await new Promise<void>((resolve) => {
         // In-flight requests finish; keep-alive connections that stay idle are cut after a grace
         // period rather than holding the process for the whole keep-alive timeout.

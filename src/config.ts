@@ -69,6 +69,8 @@ export interface Config {
    * replays it, in ms. At most 10 minutes: counted view ids are remembered for an hour.
    */
   viewClaimIdleMs: number;
+  /** Serve the live status page (GET /status, /status.json): aggregate figures only, no auth. */
+  statusPage: boolean;
 }
 
 type Env = Record<string, string | undefined>;
@@ -163,5 +165,6 @@ export function loadConfig(env: Env = process.env): Config {
     viewFlushIntervalMs: integer(env, 'VIEW_FLUSH_INTERVAL_MS', 1000, 10, 60_000),
     viewFlushBatchSize: integer(env, 'VIEW_FLUSH_BATCH_SIZE', 1000, 1, 10_000),
     viewClaimIdleMs: integer(env, 'VIEW_CLAIM_IDLE_MS', 30_000, 100, 600_000),
+    statusPage: flag(env, 'STATUS_PAGE', true),
   };
 }

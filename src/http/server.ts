@@ -9,6 +9,8 @@ import { sendJsonError } from './graphql-handler.js';
 export interface Routes {
   graphql: (request: IncomingMessage, response: ServerResponse, search: string) => Promise<number>;
   ready: () => Promise<boolean>;
+  /** GET /status and /status.json (true when it answered); absent under STATUS_PAGE=false. */
+  status?: (pathname: string, response: ServerResponse) => boolean;
 }
 
 export function createHttpServer(routes: Routes, metrics: Metrics, logger: Logger): http.Server {
@@ -23,6 +25,7 @@ export function createHttpServer(routes: Routes, metrics: Metrics, logger: Logge
       sendJsonError(response, 405, 'METHOD_NOT_ALLOWED', 'Only GET is supported here.');
       return ['other', 405];
     }
+    if (routes.status?.(pathname, response)) return ['status', 200];
     if (pathname === '/healthz') {
       response.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
       response.end('{"status":"ok"}');

@@ -4,6 +4,12 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import type { ReplicaState } from '../db/replicas/replica-monitor.js';
 import type { ReplicaSet } from '../db/replicas/replica-set.js';
 
+/** Told of every request and cache outcome as they are counted here (the status page); must stay cheap. */
+export interface RequestListener {
+  request(route: string, status: number, seconds: number): void;
+  cacheOutcome(outcome: string): void;
+}
+
 export function createMetrics() {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'cardfile_' });
@@ -114,6 +120,7 @@ export function createMetrics() {
   // labelled children instead. Label values come from small fixed sets, so these maps stay small.
   const durationChildren = new Map<string, ReturnType<typeof httpDuration.labels>>();
   const outcomeChildren = new Map<string, ReturnType<typeof cacheRequests.labels>>();
+  let listener: RequestListener | undefined;
   return {
     registry,
     httpDuration,
@@ -122,12 +129,18 @@ export function createMetrics() {
       let child = durationChildren.get(name);
       if (!child) durationChildren.set(name, (child = httpDuration.labels({ route, method, status: String(status) })));
       child.observe(seconds);
+      listener?.request(route, status, seconds);
     },
     countCacheOutcome(outcome: string, operation: string) {
       const name = `${outcome} ${operation}`;
       let child = outcomeChildren.get(name);
       if (!child) outcomeChildren.set(name, (child = cacheRequests.labels({ outcome, operation })));
       child.inc();
+      listener?.cacheOutcome(outcome);
+    },
+    /** Forwards every request and cache outcome to `next` too (one listener at most; undefined: none). */
+    listen(next: RequestListener | undefined) {
+      listener = next;
     },
     sqlStatements,
     /** Replica rotation, lag and where requests' statements ran. */

@@ -12,7 +12,10 @@ import { accessPlugin } from './graphql/access-plugin.js';
 import { cachePolicyPlugin } from './graphql/cache-policy-plugin.js';
 import type { RequestContext } from './graphql/context.js';
 import { createErrorFormatter } from './graphql/error-formatting.js';
+import { errorReportingPlugin } from './graphql/error-reporting-plugin.js';
 import { executionRecordPlugin } from './graphql/execution-record-plugin.js';
+import { ErrorTracker } from './observability/error-tracker.js';
+import { StatementLabels } from './observability/statement-labels.js';
 import { OperationKinds } from './graphql/operation-kind.js';
 import { createCacheLayer } from './cache/setup.js';
 import { loadPersistedDocuments, warmPersistedQueries } from './cache/persisted-documents.js';
@@ -65,7 +68,13 @@ export async function createApp(config: Config, database: DatabaseHandle, logger
     logger,
     database.kind === 'postgres' ? database.explainWithoutValues : undefined,
   );
-  const stopTimingStatements = database.onStatementTimed((text, params, ms) => slowStatements.observe(text, params, ms));
+  const statementLabels = new StatementLabels();
+  const stopTimingStatements = database.onStatementTimed((text, params, ms, where) => {
+    slowStatements.observe(text, params, ms);
+    metrics.observeStatement(statementLabels.of(text), where, ms / 1000);
+  });
+  metrics.sources.poolLoad = () => database.poolLoad();
+  const errors = new ErrorTracker(logger, config.errorLogIntervalMs, (fingerprint) => metrics.countUnexpectedError(fingerprint));
   const cache = createCacheLayer(config, logger, metrics, now);
   const reads = new ReadRouting(
     database,
@@ -88,7 +97,10 @@ export async function createApp(config: Config, database: DatabaseHandle, logger
     includeStacktraceInErrorResponses: false,
     // "Did you mean ...?" would describe the schema to anyone in production.
     hideSchemaDetailsFromClientErrors: config.production,
-    formatError: createErrorFormatter(logger, { hideSchemaDetails: config.production }),
+    formatError: createErrorFormatter(errors, {
+      hideSchemaDetails: config.production,
+      onCode: (code) => metrics.graphqlErrors.inc({ code }),
+    }),
     stopOnTerminationSignals: false,
     // The persisted-query store; responses are cached by our own tiers (src/cache/), not Apollo's.
     cache: cache.apq,
@@ -100,6 +112,7 @@ export async function createApp(config: Config, database: DatabaseHandle, logger
       executionRecordPlugin(),
       ...(statusSampler ? [errorsInResultPlugin<RequestContext>(() => statusSampler.errorsInResult())] : []),
       config.introspection
+      errorReportingPlugin(errors),
         ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false })
         : ApolloServerPluginLandingPageDisabled(),
     ],
@@ -130,6 +143,22 @@ export async function createApp(config: Config, database: DatabaseHandle, logger
     onCacheOutcome: metrics.countCacheOutcome,
     publishedNames,
     resolveViewer,
+    onAnswered: (answered) => {
+      metrics.observeGraphQL(answered.operation, answered.outcome, answered.status, answered.seconds);
+      // One line per request (at info: LOG_LEVEL=warn leaves them out).
+      logger.info(
+        {
+          requestId: answered.requestId,
+          operation: answered.operation,
+          workspaceId: answered.workspaceId,
+          durationMs: Math.round(answered.seconds * 10_000) / 10,
+          cache: answered.outcome,
+          statements: answered.statements,
+          status: answered.status,
+        },
+        'graphql request',
+      );
+    },
     cache: cache.responses,
     keys: cache.keys,
     operationKinds,
@@ -142,6 +171,7 @@ export async function createApp(config: Config, database: DatabaseHandle, logger
         db: requestDb,
         fillsSince,
         loaderMaxBatchSize: config.loaderMaxBatchSize,
+        onBatch: (loader, size) => metrics.loaderBatch.observe({ loader }, size),
         entities: cache.entities,
         invalidate: async (workspaceId, tags, written) => {
           // Read-your-writes: recorded before the purge, so no reader can see the purge and not this.

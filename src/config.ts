@@ -24,6 +24,8 @@ export interface Config {
   /** Statements running longer than this are logged (once per shape), in ms. */
   slowQueryMs: number;
   /** Longest wait for a free pooled connection, in ms (then SERVICE_UNAVAILABLE). */
+  /** An unexpected error is logged with its stack at most once per fingerprint per this many ms. */
+  errorLogIntervalMs: number;
   dbPoolWaitMs: number;
   dbStatementTimeoutMs: number;
   dbConnectTimeoutMs: number;
@@ -146,6 +148,7 @@ export function loadConfig(env: Env = process.env): Config {
     loaderMaxBatchSize: integer(env, 'LOADER_MAX_BATCH_SIZE', 1000, 1, 10_000),
     tokenCacheTtlMs: integer(env, 'TOKEN_CACHE_TTL_MS', 30_000, 0, 3_600_000),
     introspection: flag(env, 'INTROSPECTION', !production),
+    errorLogIntervalMs: integer(env, 'ERROR_LOG_INTERVAL_MS', 60_000, 0, 86_400_000),
     demoContacts: integer(env, 'DEMO_CONTACTS', 2000, 0, 1_000_000),
     responseCache: flag(env, 'RESPONSE_CACHE', true),
     memoryCacheMaxBytes: integer(env, 'MEMORY_CACHE_MAX_BYTES', 64_000_000, 0, 16_000_000_000),

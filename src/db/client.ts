@@ -41,6 +41,8 @@ export interface DatabaseHandle {
   replicas: ReplicaSet | undefined;
   /** The primary's current WAL position: read after a commit, it is at or past that commit. */
   writePosition(): Promise<bigint | undefined>;
+  /** The connection pools' load now (statements outside transactions); empty on the embedded store. */
+  poolLoad(): PoolLoad[];
   /**
    * The plan PostgreSQL would use for a statement, as text, with every literal (the parameters'
    * values among them) shown as '?': a log must not carry the values. Undefined on the embedded store.
@@ -85,8 +87,18 @@ export interface OpenOptions {
   logger?: Logger;
 }
 
-/** Told of every statement that completed (outside transactions), with its running time. */
-export type StatementTimer = (text: string, params: readonly unknown[], ms: number) => void;
+export type DatabaseRole = 'primary' | 'replica';
+
+/** Told of every statement that completed (outside transactions), with its running time and where it ran. */
+export type StatementTimer = (text: string, params: readonly unknown[], ms: number, database: DatabaseRole) => void;
+
+/** A pool's load right now: statements running on a connection, and statements waiting for one. */
+export interface PoolLoad {
+  database: DatabaseRole;
+  size: number;
+  running: number;
+  waiting: number;
+}
 
 /**
  * The postgres.js client as the repositories use it, with two changes.
@@ -102,12 +114,19 @@ export type StatementTimer = (text: string, params: readonly unknown[], ms: numb
  * there too (postgres.js itself would queue it for as long as it takes). Transactions run on a
  * connection object of their own, unchanged.
  */
-function instrumented(client: postgres.Sql, prepare: boolean, poolWaitMs: number, timed: StatementTimer): postgres.Sql {
+function instrumented(
+  client: postgres.Sql,
+  prepare: boolean,
+  poolWaitMs: number,
+  timed: (text: string, params: readonly unknown[], ms: number) => void,
+  inFlight: Set<object>,
+): postgres.Sql {
   const unsafe = (text: string, parameters?: never[], options?: postgres.UnsafeQueryOptions) => {
     const query = client.unsafe(text, parameters, prepare ? { ...options, prepare: true } : options);
     const then = query.then;
     query.then = function timedThen(this: typeof query, onFulfilled?: any, onRejected?: any) {
       const started = performance.now();
+      inFlight.add(query);
       const outcome = new Promise((resolve, reject) => {
         let settled = false;
         // Not running yet when the bound runs out (queued for a connection, or pipelined behind a
@@ -127,6 +146,7 @@ function instrumented(client: postgres.Sql, prepare: boolean, poolWaitMs: number
             : undefined;
         // The statement's own outcome, unless the bound already answered the caller.
         const finish = (settle: () => void) => {
+          inFlight.delete(query);
           timed(text, parameters ?? [], performance.now() - started);
           if (settled) return;
           settled = true;
@@ -164,8 +184,8 @@ async function explainWithoutValues(client: postgres.Sql, text: string, params: 
 
 export async function openDatabase(target: DatabaseTarget, options: OpenOptions = {}): Promise<DatabaseHandle> {
   const timers: StatementTimer[] = [];
-  const timed: StatementTimer = (text, params, ms) => {
-    for (const timer of timers) timer(text, params, ms);
+  const timed: StatementTimer = (text, params, ms, database) => {
+    for (const timer of timers) timer(text, params, ms, database);
   };
   const onStatementTimed = (timer: StatementTimer) => {
     timers.push(timer);
@@ -190,9 +210,17 @@ export async function openDatabase(target: DatabaseTarget, options: OpenOptions 
         idle_timeout: target.idleTimeoutMs ? target.idleTimeoutMs / 1000 : undefined,
         connection: target.statementTimeoutMs ? { statement_timeout: target.statementTimeoutMs } : {},
       });
-    const instrument = (client: postgres.Sql) => instrumented(client, target.prepare !== false, target.poolWaitMs ?? 0, timed);
+    const inFlight = { primary: new Set<object>(), replica: new Set<object>() };
+    const instrument = (client: postgres.Sql, database: DatabaseRole) =>
+      instrumented(
+        client,
+        target.prepare !== false,
+        target.poolWaitMs ?? 0,
+        (text, params, ms) => timed(text, params, ms, database),
+        inFlight[database],
+      );
     const client = pool(target.url);
-    const prepared = instrument(client);
+    const prepared = instrument(client, 'primary');
     const db = drizzlePostgres({ client: prepared, schema, logger: statementCounter }) as unknown as Database;
     const replicaUrls = target.replicas?.urls ?? [];
     const replicas =
@@ -203,7 +231,7 @@ export async function openDatabase(target: DatabaseTarget, options: OpenOptions 
               // Drizzle sets its type parsers on a client when it wraps one: replicas must parse rows
               // as the primary's client does.
               drizzlePostgres({ client: replica });
-              return instrument(replica);
+              return instrument(replica, 'replica');
             }),
             {
               urls: replicaUrls,
@@ -227,6 +255,16 @@ export async function openDatabase(target: DatabaseTarget, options: OpenOptions 
           ? (drizzlePostgres({ client: routedClient(prepared, replicas, route), logger: countingInto(tally) }) as unknown as Database)
           : (drizzlePostgres({ client: prepared, logger: countingInto(tally) }) as unknown as Database),
       replicas,
+      poolLoad: () => {
+        const size = target.poolMax ?? 10;
+        const load = (database: DatabaseRole, pools: number): PoolLoad => {
+          // postgres.js marks a statement active once it is on a connection.
+          let running = 0;
+          for (const query of inFlight[database]) if ((query as { active?: boolean }).active) running++;
+          return { database, size: size * pools, running, waiting: inFlight[database].size - running };
+        };
+        return replicas ? [load('primary', 1), load('replica', replicas.names.length)] : [load('primary', 1)];
+      },
       writePosition: async () => {
         const [row] = await prepared.unsafe('select pg_current_wal_lsn()::text as position');
         return parseWalPosition(row?.position as string | undefined);
@@ -262,7 +300,7 @@ export async function openDatabase(target: DatabaseTarget, options: OpenOptions 
     try {
       return await pglite.query(text, params, queryOptions);
     } finally {
-      timed(text, params ?? [], performance.now() - started);
+      timed(text, params ?? [], performance.now() - started, 'primary');
     }
   };
   // Methods are bound to PGlite itself: it keeps private fields, which a proxy as `this` cannot read.
@@ -283,6 +321,7 @@ export async function openDatabase(target: DatabaseTarget, options: OpenOptions 
     routing: (tally) => drizzlePglite({ client, logger: countingInto(tally) }) as unknown as Database,
     replicas: undefined,
     writePosition: async () => undefined,
+    poolLoad: () => [],
     migrate: () => migratePglite(db as never, { migrationsFolder }),
     ping: async () => {
       await pglite.query('select 1');

@@ -7,7 +7,7 @@ import type { GraphQLError, GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { domainErrorFor } from '../db/errors.js';
 import { CardfileError, ErrorCode } from '../errors.js';
-import type { Logger } from '../observability/logger.js';
+import type { ErrorTracker } from '../observability/error-tracker.js';
 
 const passThroughCodes = new Set([
   'GRAPHQL_PARSE_FAILED',
@@ -45,10 +45,12 @@ const suggestion = / ?Did you mean(.+?)\?$/;
 export interface ErrorFormatterOptions {
   /** Drop "Did you mean ...?" hints, which describe the schema (production). */
   hideSchemaDetails?: boolean;
+  /** Told of every error's code as the client sees it (the errors-by-code metric). */
+  onCode?: (code: string) => void;
 }
 
-export function createErrorFormatter(logger: Logger, options: ErrorFormatterOptions = {}) {
-  const format = (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+export function createErrorFormatter(tracker: ErrorTracker, options: ErrorFormatterOptions = {}) {
+  const classify = (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const original = unwrapResolverError(error);
     if (original instanceof CardfileError) return withoutStack(formatted);
     const domainError = domainErrorFor(original);
@@ -58,15 +60,18 @@ export function createErrorFormatter(logger: Logger, options: ErrorFormatterOpti
     const code = formatted.extensions?.code;
     if (typeof code === 'string' && passThroughCodes.has(code) && original === error) return withoutStack(formatted);
     if (isUncodedRequestError(error)) return { message: formatted.message, extensions: { code: ErrorCode.BAD_REQUEST } };
-    logger.error(
-      { err: { name: (original as Error)?.name, code: (original as { code?: unknown })?.code, stack: (original as Error)?.stack?.split('\n').slice(1, 6).join('\n') }, path: formatted.path },
-      'unexpected error',
-    );
+    // Logged and counted once the request id is known (errorReportingPlugin).
+    const fingerprint = tracker.capture(original, String((original as { code?: unknown })?.code ?? code ?? ErrorCode.INTERNAL_SERVER_ERROR), formatted.path);
     return {
-      message: 'Internal server error.',
+      message: 'Internal server error. Quote the requestId when reporting it.',
       path: formatted.path,
-      extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR },
+      extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR, fingerprint },
     };
+  };
+  const format = (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const result = classify(formatted, error);
+    options.onCode?.(String(result.extensions?.code ?? 'NONE'));
+    return result;
   };
   if (!options.hideSchemaDetails) return format;
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {

@@ -14,6 +14,8 @@ export interface ContextParts {
   entities?: EntityCache;
   /** When reads may go to a replica: the stamp entity-cache fills must still match (EntityCache.load). */
   fillsSince?: string;
+  /** Told of each DataLoader batch's size. */
+  onBatch?: (loader: string, size: number) => void;
   /** After a write commits: purge what depends on `tags` and keep the written rows. */
   invalidate: (workspaceId: number, tags: string[], written: WrittenRow[]) => Promise<void>;
   recordView: (workspaceId: number, contactId: number) => Promise<void>;
@@ -29,7 +31,7 @@ export function createRequestContext(viewer: Viewer | null, requestId: string, e
       id: viewer.workspaceId,
       viewer,
       db: parts.db,
-      loaders: createWorkspaceLoaders(parts.db, viewer.workspaceId, parts.loaderMaxBatchSize, dependsOn, parts.entities, parts.fillsSince),
+      loaders: createWorkspaceLoaders(parts.db, viewer.workspaceId, parts.loaderMaxBatchSize, dependsOn, parts.entities, parts.fillsSince, parts.onBatch),
       dependsOn,
       invalidate: (tags, written = []) => parts.invalidate(viewer.workspaceId, tags, written),
       recordView: (contactId) => parts.recordView(viewer.workspaceId, contactId),

@@ -38,7 +38,25 @@ export interface GraphQLHandlerOptions {
   onCacheOutcome?: (outcome: CacheOutcome, operation: string) => void;
   /** Names of the manifest's operations by document hash, for metrics. */
   publishedNames?: ReadonlyMap<string, string>;
+  /** Told of every request once answered: the per-request log line and metrics. */
+  onAnswered?: (answered: AnsweredRequest) => void;
 }
+
+/** One answered GraphQL request, as logged and measured. */
+export interface AnsweredRequest {
+  requestId: string;
+  /** A published operation's name, or `other`. */
+  operation: string;
+  /** hit-l1, hit-l2, stale, miss, coalesced, bypass, or refused (answered before any of those). */
+  outcome: CacheOutcome | 'refused';
+  status: number;
+  workspaceId: number | undefined;
+  statements: number;
+  seconds: number;
+}
+
+/** What the handler learns about a request while serving it. */
+type RequestRecord = Omit<AnsweredRequest, 'status' | 'seconds'>;
 
 /** What one execution produced, as written to every request that shares it. */
 interface Execution {
@@ -170,7 +188,15 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
   const memo = new RequestMemo();
 
   const handle = async (request: IncomingMessage, response: ServerResponse, search: string): Promise<number> => {
-    const requestId = randomUUID();
+    const started = performance.now();
+    const record: RequestRecord = { requestId: randomUUID(), operation: 'other', outcome: 'refused', workspaceId: undefined, statements: 0 };
+    const status = await serve(request, response, search, record);
+    options.onAnswered?.({ ...record, status, seconds: (performance.now() - started) / 1000 });
+    return status;
+  };
+
+  const serve = async (request: IncomingMessage, response: ServerResponse, search: string, record: RequestRecord): Promise<number> => {
+    const { requestId } = record;
     const method = request.method ?? 'GET';
     const json = method === 'POST' && isJson(request.headers['content-type']);
 
@@ -225,12 +251,16 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
     }
 
     const operationLabel = (params && options.publishedNames?.get(params.documentHash)) ?? 'other';
+    record.operation = operationLabel;
+    record.workspaceId = viewer?.workspaceId;
     const isQuery = cache.enabled && viewer && params && options.operationKinds.kindOf(params.documentHash, params.operationName, params.query) === 'query';
     if (!isQuery || !parsed || !params || !viewer) {
       const result = await execute(apolloRequest(), viewer, viewerError, requestId);
       // A document that arrived as a bare hash is known once it ran: the next request can use the cache.
       if (params && result.operation) options.operationKinds.remember(params.documentHash, params.operationName, result.operation);
       options.onCacheOutcome?.('bypass', operationLabel);
+      record.outcome = 'bypass';
+      record.statements = result.statements;
       return writeExecution(request, response, result, requestId, 'bypass');
     }
 
@@ -249,6 +279,7 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
         });
       }
       options.onCacheOutcome?.(outcome, operationLabel);
+      record.outcome = outcome;
       return writeCachedResponse(request, response, found.entry, requestId, outcome);
     }
 
@@ -256,6 +287,7 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
     const filledMeanwhile = cache.fromMemory(key);
     if (filledMeanwhile) {
       options.onCacheOutcome?.('hit-l1', operationLabel);
+      record.outcome = 'hit-l1';
       return writeCachedResponse(request, response, filledMeanwhile, requestId, 'hit-l1');
     }
     const ticket: FillTicket = found;
@@ -270,6 +302,8 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
     });
     const outcome: CacheOutcome = shared ? 'coalesced' : 'miss';
     options.onCacheOutcome?.(outcome, operationLabel);
+    record.outcome = outcome;
+    record.statements = shared ? 0 : result.statements;
     return writeExecution(request, response, result, requestId, outcome);
   };
   return { handle, prefetch };

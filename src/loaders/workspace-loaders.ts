@@ -58,6 +58,8 @@ export function createWorkspaceLoaders(
   dependsOn: DependsOn,
   entities?: EntityCache,
   fillsSince?: string,
+  /** Told of each batch's size, by loader name (the batch-size metric). */
+  onBatch: (loader: string, size: number) => void = () => {},
 ) {
   // Rows by id come from the entity cache where a current copy exists, else from SQL.
   const cached =
@@ -65,16 +67,20 @@ export function createWorkspaceLoaders(
     (ids: readonly number[]) =>
       entities ? entities.load(workspaceId, type, ids, load, fillsSince) : load(ids);
   const options = { maxBatchSize };
-  const loader = <V>(batch: Batch<V>) => new DataLoader<number, V>(batch, options);
+  const loader = <V>(name: string, batch: Batch<V>) =>
+    new DataLoader<number, V>((ids) => {
+      onBatch(name, ids.length);
+      return batch(ids);
+    }, options);
 
   // Nested pages: parents asking for the same page shape share one batch (one LATERAL statement).
-  const pageLoaders = <V>(load: (ids: readonly number[], scan: Scan) => Promise<Map<number, V[]>>, tagOf: (id: number) => string) => {
+  const pageLoaders = <V>(name: string, load: (ids: readonly number[], scan: Scan) => Promise<Map<number, V[]>>, tagOf: (id: number) => string) => {
     const loaders = new Map<string, DataLoader<number, V[]>>();
     return (scan: Scan) => {
       const key = scanKey(scan);
       let pageLoader = loaders.get(key);
       if (!pageLoader) {
-        pageLoader = loader(grouped((ids) => load(ids, scan), () => [], dependsOn, tagOf));
+        pageLoader = loader(name, grouped((ids) => load(ids, scan), () => [], dependsOn, tagOf));
         loaders.set(key, pageLoader);
       }
       return pageLoader;
@@ -82,18 +88,19 @@ export function createWorkspaceLoaders(
   };
 
   return {
-    contact: loader<ContactRow | null>(byId(cached('Contact', (ids) => contactsByIds(db, workspaceId, ids)), dependsOn, tag.contact)),
-    company: loader<CompanyRow | null>(byId(cached('Company', (ids) => companiesByIds(db, workspaceId, ids)), dependsOn, tag.company)),
-    tag: loader<TagRow | null>(byId(cached('Tag', (ids) => tagsByIds(db, workspaceId, ids)), dependsOn, tag.tag)),
-    note: loader<NoteRow | null>(byId(cached('Note', (ids) => notesByIds(db, workspaceId, ids)), dependsOn, tag.note)),
+    contact: loader<ContactRow | null>('contact', byId(cached('Contact', (ids) => contactsByIds(db, workspaceId, ids)), dependsOn, tag.contact)),
+    company: loader<CompanyRow | null>('company', byId(cached('Company', (ids) => companiesByIds(db, workspaceId, ids)), dependsOn, tag.company)),
+    tag: loader<TagRow | null>('tag', byId(cached('Tag', (ids) => tagsByIds(db, workspaceId, ids)), dependsOn, tag.tag)),
+    note: loader<NoteRow | null>('note', byId(cached('Note', (ids) => notesByIds(db, workspaceId, ids)), dependsOn, tag.note)),
     // A contact's tags are part of the contact: tagging or untagging purges Contact:<id>.
-    tagsOfContact: loader<TagRow[]>(grouped((ids) => tagsByContactIds(db, workspaceId, ids), () => [], dependsOn, tag.contact)),
-    noteCountOfContact: loader<number>(grouped((ids) => noteCountsByContact(db, workspaceId, ids), () => 0, dependsOn, tag.contactNotes)),
+    tagsOfContact: loader<TagRow[]>('tagsOfContact', grouped((ids) => tagsByContactIds(db, workspaceId, ids), () => [], dependsOn, tag.contact)),
+    noteCountOfContact: loader<number>('noteCountOfContact', grouped((ids) => noteCountsByContact(db, workspaceId, ids), () => 0, dependsOn, tag.contactNotes)),
     contactCountOfCompany: loader<number>(
+      'contactCountOfCompany',
       grouped((ids) => contactCountsByCompany(db, workspaceId, ids), () => 0, dependsOn, tag.companyContacts),
     ),
-    notesOfContact: pageLoaders((ids, scan) => notePagesByContact(db, workspaceId, ids, scan), tag.contactNotes),
-    contactsOfCompany: pageLoaders(async (ids, scan) => {
+    notesOfContact: pageLoaders('notesOfContact', (ids, scan) => notePagesByContact(db, workspaceId, ids, scan), tag.contactNotes),
+    contactsOfCompany: pageLoaders('contactsOfCompany', async (ids, scan) => {
       const pages = await contactPagesByCompany(db, workspaceId, ids, scan);
       for (const rows of pages.values()) for (const row of rows) dependsOn(tag.contact(row.id));
       return pages;

@@ -107,7 +107,94 @@ export function createMetrics() {
     labelNames: ['replica'] as const,
     registers: [registry],
   });
-  const sources = { memoryCacheBytes: () => 0 };
+  const graphqlDuration = new Histogram({
+    name: 'cardfile_graphql_request_duration_seconds',
+    help: 'GraphQL requests (POST and GET /graphql) by published operation name (other for the rest), cache outcome and HTTP status.',
+    labelNames: ['operation', 'outcome', 'status'] as const,
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [registry],
+  });
+  const graphqlErrors = new Counter({
+    name: 'cardfile_graphql_errors_total',
+    help: 'Errors in GraphQL responses, by extensions.code.',
+    labelNames: ['code'] as const,
+    registers: [registry],
+  });
+  const unexpectedErrors = new Counter({
+    name: 'cardfile_unexpected_errors_total',
+    help: 'Unexpected (masked) errors by fingerprint: the one the error log line carries (at most 100 distinct, then other).',
+    labelNames: ['fingerprint'] as const,
+    registers: [registry],
+  });
+  const statementDuration = new Histogram({
+    name: 'cardfile_db_statement_duration_seconds',
+    help: 'SQL statement running time (outside transactions), by statement shape ("<verb> <table>#<digest>", as the slow-statement log labels it) and database (primary or replica).',
+    labelNames: ['statement', 'database'] as const,
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5],
+    registers: [registry],
+  });
+  const loaderBatch = new Histogram({
+    name: 'cardfile_dataloader_batch_size',
+    help: 'Keys per DataLoader batch, by loader: how many rows one statement fetched for a request.',
+    labelNames: ['loader'] as const,
+    buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000],
+    registers: [registry],
+  });
+  const sources = {
+    memoryCacheBytes: () => 0,
+    poolLoad: (): Array<{ database: string; size: number; running: number; waiting: number }> => [],
+    viewBacklog: async (): Promise<Array<{ buffer: string; count: number; oldest: Date | undefined }>> => [],
+  };
+  // Both gauges are collected together (prom-client reads metrics in parallel): one read of the
+  // buffers serves a scrape.
+  let backlogRead: ReturnType<typeof sources.viewBacklog> | undefined;
+  const viewBacklog = () =>
+    (backlogRead ??= sources
+      .viewBacklog()
+      .catch(() => [])
+      .finally(() => {
+        backlogRead = undefined;
+      }));
+  new Gauge({
+    name: 'cardfile_contact_views_backlog',
+    help: 'Contact views recorded but not counted yet (the write-behind backlog), by buffer: redis (the stream) or postgres.',
+    labelNames: ['buffer'] as const,
+    registers: [registry],
+    async collect() {
+      for (const { buffer, count } of await viewBacklog()) this.set({ buffer }, count);
+    },
+  });
+  new Gauge({
+    name: 'cardfile_contact_views_flush_lag_seconds',
+    help: 'Age of the oldest contact view not counted yet, by buffer (0 when the buffer is empty): how far counting is behind.',
+    labelNames: ['buffer'] as const,
+    registers: [registry],
+    async collect() {
+      const now = Date.now();
+      for (const { buffer, oldest } of await viewBacklog()) this.set({ buffer }, oldest ? Math.max(0, (now - oldest.getTime()) / 1000) : 0);
+    },
+  });
+  new Gauge({
+    name: 'cardfile_db_pool_connections',
+    help: 'Pool capacity by database and state: in-use (running a request statement) or free (the rest of DB_POOL_MAX, open or not).',
+    labelNames: ['database', 'state'] as const,
+    registers: [registry],
+    collect() {
+      for (const { database, size, running } of sources.poolLoad()) {
+        this.set({ database, state: 'in-use' }, Math.min(running, size));
+        this.set({ database, state: 'free' }, Math.max(0, size - running));
+      }
+    },
+  });
+  new Gauge({
+    name: 'cardfile_db_pool_waiting',
+    help: 'Statements waiting for a pooled connection, by database (they wait at most DB_POOL_WAIT_MS).',
+    labelNames: ['database'] as const,
+    registers: [registry],
+    collect() {
+      for (const { database, waiting } of sources.poolLoad()) this.set({ database }, waiting);
+    },
+  });
   new Gauge({
     name: 'cardfile_cache_l1_bytes',
     help: 'Bytes held by the in-process response cache (as counted against its budget).',
@@ -120,6 +207,9 @@ export function createMetrics() {
   // labelled children instead. Label values come from small fixed sets, so these maps stay small.
   const durationChildren = new Map<string, ReturnType<typeof httpDuration.labels>>();
   const outcomeChildren = new Map<string, ReturnType<typeof cacheRequests.labels>>();
+  const graphqlChildren = new Map<string, ReturnType<typeof graphqlDuration.labels>>();
+  const statementChildren = new Map<string, ReturnType<typeof statementDuration.labels>>();
+  const fingerprints = new Set<string>();
   let listener: RequestListener | undefined;
   return {
     registry,
@@ -132,6 +222,25 @@ export function createMetrics() {
       listener?.request(route, status, seconds);
     },
     countCacheOutcome(outcome: string, operation: string) {
+    observeGraphQL(operation: string, outcome: string, status: number, seconds: number) {
+      const name = `${operation} ${outcome} ${status}`;
+      let child = graphqlChildren.get(name);
+      if (!child) graphqlChildren.set(name, (child = graphqlDuration.labels({ operation, outcome, status: String(status) })));
+      child.observe(seconds);
+    },
+    observeStatement(statement: string, database: string, seconds: number) {
+      const name = `${database} ${statement}`;
+      let child = statementChildren.get(name);
+      if (!child) statementChildren.set(name, (child = statementDuration.labels({ statement, database })));
+      child.observe(seconds);
+    },
+    countUnexpectedError(fingerprint: string) {
+      if (!fingerprints.has(fingerprint) && fingerprints.size >= 100) fingerprint = 'other';
+      fingerprints.add(fingerprint);
+      unexpectedErrors.inc({ fingerprint });
+    },
+    graphqlErrors,
+    loaderBatch,
       const name = `${outcome} ${operation}`;
       let child = outcomeChildren.get(name);
       if (!child) outcomeChildren.set(name, (child = cacheRequests.labels({ outcome, operation })));

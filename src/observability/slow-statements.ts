@@ -4,6 +4,7 @@
 // otherwise log on every request and bury everything else.
 import { LRUCache } from 'lru-cache';
 import type { Logger } from './logger.js';
+import { statementLabel } from './statement-labels.js';
 
 /** Asks the database for a statement's plan (EXPLAIN, not run); undefined where there is none. */
 export type Explain = (text: string, params: readonly unknown[]) => Promise<string | undefined>;
@@ -31,15 +32,17 @@ export class SlowStatementLog {
     if (this.logged.has(shape)) return;
     this.logged.set(shape, true);
     const durationMs = Math.round(ms * 10) / 10;
+    // The label the statement-duration histogram gives this shape.
+    const label = statementLabel(text);
     // Only reads are explained: EXPLAIN never runs the statement, but a plan of a write is rarely
     // what a slow write needs, and it would take a connection from a pool under pressure.
     if (!this.explain || !/^\s*(select|with)\b/i.test(text)) {
-      this.logger.warn({ statement: shape, durationMs, thresholdMs: this.thresholdMs }, 'slow SQL statement');
+      this.logger.warn({ statement: shape, label, durationMs, thresholdMs: this.thresholdMs }, 'slow SQL statement');
       return;
     }
     this.explain(text, params).then(
-      (plan) => this.logger.warn({ statement: shape, durationMs, thresholdMs: this.thresholdMs, plan }, 'slow SQL statement'),
-      () => this.logger.warn({ statement: shape, durationMs, thresholdMs: this.thresholdMs }, 'slow SQL statement'),
+      (plan) => this.logger.warn({ statement: shape, label, durationMs, thresholdMs: this.thresholdMs, plan }, 'slow SQL statement'),
+      () => this.logger.warn({ statement: shape, label, durationMs, thresholdMs: this.thresholdMs }, 'slow SQL statement'),
     );
   }
 }

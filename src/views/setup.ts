@@ -4,6 +4,7 @@
 import type { CacheLayer } from '../cache/setup.js';
 import type { Config } from '../config.js';
 import type { Database } from '../db/client.js';
+import { bufferBacklog } from '../db/repositories/views.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import { ViewFlusher } from './flusher.js';
@@ -35,5 +36,13 @@ export function createViewCounting(config: Config, db: Database, cache: CacheLay
     },
   });
   flusher.start();
+  // Read when /metrics is scraped; a buffer that cannot be read is left out of that scrape.
+  metrics.sources.viewBacklog = async () => {
+    const [postgres, redis] = await Promise.allSettled([bufferBacklog(db), stream ? stream.backlog() : Promise.reject(new Error('no stream'))]);
+    const backlog: Array<{ buffer: 'postgres' | 'redis'; count: number; oldest: Date | undefined }> = [];
+    if (postgres.status === 'fulfilled') backlog.push({ buffer: 'postgres', ...postgres.value });
+    if (redis.status === 'fulfilled') backlog.push({ buffer: 'redis', ...redis.value });
+    return backlog;
+  };
   return { recorder, close: () => flusher.close() };
 }

@@ -94,6 +94,19 @@ export class ViewStream {
     });
   }
 
+  /**
+   * Views in the stream not counted yet (counted ones are deleted), and when the oldest was
+   * appended: its entry id starts with Redis's clock in ms.
+   */
+  async backlog(): Promise<{ count: number; oldest: Date | undefined }> {
+    return this.redis.run(async (client) => {
+      const length = Number(await client.sendCommand(['XLEN', this.key]));
+      const first = (await client.sendCommand(['XRANGE', this.key, '-', '+', 'COUNT', '1'])) as unknown as Array<[string, unknown]>;
+      const appendedMs = first?.[0]?.[0] ? Number(String(first[0][0]).split('-')[0]) : NaN;
+      return { count: length, oldest: Number.isFinite(appendedMs) ? new Date(appendedMs) : undefined };
+    });
+  }
+
   /** Entries nobody has read yet, up to `count`; they become pending for this consumer. */
   async readNew(count: number): Promise<StreamEntry[]> {
     return this.withGroup(async (client) =>

@@ -5,7 +5,7 @@
 // in the same statement (so the same transaction) as the count, and skips ids already there. A
 // view delivered twice (a stream entry replayed after a crash, one claimed by two instances, one
 // that reached both buffers) is counted once.
-import { type SQL, sql } from 'drizzle-orm';
+import { count, min, type SQL, sql } from 'drizzle-orm';
 import type { Database } from '../client.js';
 import { mapDatabaseErrors } from '../errors.js';
 import { contactViewBuffer } from '../schema.js';
@@ -36,6 +36,12 @@ export async function bufferView(db: Database, view: RecordedView): Promise<void
   await mapDatabaseErrors(async () => {
     await db.insert(contactViewBuffer).values(view);
   });
+}
+
+/** How many views wait in the PostgreSQL buffer, and when the oldest of them happened. */
+export async function bufferBacklog(db: Database): Promise<{ count: number; oldest: Date | undefined }> {
+  const [row] = await db.select({ n: count(), oldest: min(contactViewBuffer.viewedAt) }).from(contactViewBuffer);
+  return { count: row?.n ?? 0, oldest: row?.oldest ?? undefined };
 }
 
 /** The rows of a raw statement: postgres.js hands back an array, PGlite an object holding one. */

@@ -111,8 +111,8 @@ export async function createApp(config: Config, database: DatabaseHandle, logger
       accessPlugin(),
       executionRecordPlugin(),
       ...(statusSampler ? [errorsInResultPlugin<RequestContext>(() => statusSampler.errorsInResult())] : []),
-      config.introspection
       errorReportingPlugin(errors),
+      config.introspection
         ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false })
         : ApolloServerPluginLandingPageDisabled(),
     ],

@@ -206,10 +206,10 @@ export function createMetrics() {
   // prom-client hashes a label object on every call; the hot path (every request) keeps the
   // labelled children instead. Label values come from small fixed sets, so these maps stay small.
   const durationChildren = new Map<string, ReturnType<typeof httpDuration.labels>>();
-  const outcomeChildren = new Map<string, ReturnType<typeof cacheRequests.labels>>();
   const graphqlChildren = new Map<string, ReturnType<typeof graphqlDuration.labels>>();
   const statementChildren = new Map<string, ReturnType<typeof statementDuration.labels>>();
   const fingerprints = new Set<string>();
+  const outcomeChildren = new Map<string, ReturnType<typeof cacheRequests.labels>>();
   let listener: RequestListener | undefined;
   return {
     registry,
@@ -221,7 +221,6 @@ export function createMetrics() {
       child.observe(seconds);
       listener?.request(route, status, seconds);
     },
-    countCacheOutcome(outcome: string, operation: string) {
     observeGraphQL(operation: string, outcome: string, status: number, seconds: number) {
       const name = `${operation} ${outcome} ${status}`;
       let child = graphqlChildren.get(name);
@@ -241,6 +240,7 @@ export function createMetrics() {
     },
     graphqlErrors,
     loaderBatch,
+    countCacheOutcome(outcome: string, operation: string) {
       const name = `${outcome} ${operation}`;
       let child = outcomeChildren.get(name);
       if (!child) outcomeChildren.set(name, (child = cacheRequests.labels({ outcome, operation })));

@@ -7,6 +7,11 @@ import { LatencyReservoir } from '../src/observability/latency-reservoir.js';
 import { launchChromium } from './helpers/chromium.js';
 import { createWorkspace, startTestServer, type TestServer, type Workspace } from './helpers/server.js';
 
+/** What the in-page check below reads of the DOM. */
+interface PageGlobals {
+  document: { getElementById(id: string): { getAttribute(name: string): string | null } | null };
+}
+
 const PAGE_QUERY = '{ contacts(first: 5) { totalCount edges { node { firstName lastName } } } }';
 
 let server: TestServer;
@@ -182,6 +187,8 @@ describe('GET /status in a browser', () => {
       })();
       await tab.waitForFunction(
         () => {
+          // Runs in the page; the tests are type-checked without the DOM library.
+          const { document } = globalThis as unknown as PageGlobals;
           const value = Number(document.getElementById('throughput')?.getAttribute('data-value'));
           const line = document.getElementById('spark-throughput');
           const tier = document.getElementById('tier-hit-l1') ?? document.getElementById('tier-hit-l2');

@@ -27,6 +27,7 @@ import { createHttpServer } from './http/server.js';
 import type { Logger } from './observability/logger.js';
 import { createMetrics } from './observability/metrics.js';
 import { SlowStatementLog } from './observability/slow-statements.js';
+import { createRumHandler } from './rum/handler.js';
 import { StatusSampler } from './observability/status-sampler.js';
 import { errorsInResultPlugin } from './graphql/errors-in-result-plugin.js';
 import { createStatusRoute } from './http/status-route.js';
@@ -212,7 +213,7 @@ export async function createApp(config: Config, database: DatabaseHandle, logger
     (error: unknown) => logger.warn({ err: { name: (error as Error)?.name } }, 'cache warming stopped'),
   );
 
-  const server = createHttpServer({ graphql: graphql.handle, ready, status: statusSampler && createStatusRoute(statusSampler) }, metrics, logger);
+  const server = createHttpServer({ graphql: graphql.handle, ready, status: statusSampler && createStatusRoute(statusSampler), rum: createRumHandler(config, metrics.rum, now) }, metrics, logger);
   server.keepAliveTimeout = 65_000;
 
   return {

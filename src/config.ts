@@ -1,6 +1,7 @@
 // Every knob of cardfile, with its default, parsed and validated in one place.
 // The README's "Configuration" table lists the same names; keep the two together.
 import path from 'node:path';
+import { allowedOriginsFrom } from './rum/origins.js';
 
 export interface Config {
   port: number;
@@ -73,6 +74,13 @@ export interface Config {
   viewClaimIdleMs: number;
   /** Serve the live status page (GET /status, /status.json): aggregate figures only, no auth. */
   statusPage: boolean;
+  /** Origins whose pages may report web vitals cross-origin (['*']: any); same-origin pages always may. */
+  rumAllowedOrigins: string[];
+  /** Distinct page routes that get a label of their own in the web-vitals histograms; later ones are `other`. */
+  rumMaxRoutes: number;
+  /** Web-vitals batches one origin may send per second, sustained, and in a burst. */
+  rumRatePerSecond: number;
+  rumRateBurst: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -169,5 +177,9 @@ export function loadConfig(env: Env = process.env): Config {
     viewFlushBatchSize: integer(env, 'VIEW_FLUSH_BATCH_SIZE', 1000, 1, 10_000),
     viewClaimIdleMs: integer(env, 'VIEW_CLAIM_IDLE_MS', 30_000, 100, 600_000),
     statusPage: flag(env, 'STATUS_PAGE', true),
+    rumAllowedOrigins: allowedOriginsFrom(env.RUM_ALLOWED_ORIGINS),
+    rumMaxRoutes: integer(env, 'RUM_MAX_ROUTES', 50, 1, 1000),
+    rumRatePerSecond: integer(env, 'RUM_RATE_PER_SECOND', 50, 1, 100_000),
+    rumRateBurst: integer(env, 'RUM_RATE_BURST', 100, 1, 1_000_000),
   };
 }

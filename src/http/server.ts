@@ -11,6 +11,8 @@ export interface Routes {
   ready: () => Promise<boolean>;
   /** GET /status and /status.json (true when it answered); absent under STATUS_PAGE=false. */
   status?: (pathname: string, response: ServerResponse) => boolean;
+  /** POST /rum (web vitals from browsers) and its CORS preflight. */
+  rum: (request: IncomingMessage, response: ServerResponse) => Promise<number>;
 }
 
 export function createHttpServer(routes: Routes, metrics: Metrics, logger: Logger): http.Server {
@@ -21,6 +23,7 @@ export function createHttpServer(routes: Routes, metrics: Metrics, logger: Logge
     const search = queryStart < 0 ? '' : url.slice(queryStart);
 
     if (pathname === '/graphql') return ['graphql', await routes.graphql(request, response, search)];
+    if (pathname === '/rum') return ['rum', await routes.rum(request, response)];
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       sendJsonError(response, 405, 'METHOD_NOT_ALLOWED', 'Only GET is supported here.');
       return ['other', 405];

@@ -3,6 +3,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { ReplicaState } from '../db/replicas/replica-monitor.js';
 import type { ReplicaSet } from '../db/replicas/replica-set.js';
+import { createRumMetrics } from './rum-metrics.js';
 
 /** Told of every request and cache outcome as they are counted here (the status page); must stay cheap. */
 export interface RequestListener {
@@ -276,6 +277,8 @@ export function createMetrics() {
     viewsRecorded,
     viewsFlushed,
     viewFlushErrors,
+    /** Web Vitals reported by browsers on POST /rum. */
+    rum: createRumMetrics(registry),
     /** Read at scrape time. */
     sources,
   };

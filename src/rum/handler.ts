@@ -1,0 +1,100 @@
+// POST /rum takes batches of Web Vitals from browsers (navigator.sendBeacon, or fetch with
+// keepalive) and turns them into histogram observations; OPTIONS /rum answers CORS preflights.
+// Checks run cheapest first: origin, rate, content type, then the body, read with a small cap.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Config } from '../config.js';
+import { sendJsonError } from '../http/graphql-handler.js';
+import { BodyError, readBody } from '../http/request-body.js';
+import type { RumMetrics, RumOutcome } from '../observability/rum-metrics.js';
+import { MAX_BATCH_BYTES, parseBatch } from './batch.js';
+import { OriginPolicy } from './origins.js';
+import { RateLimiter } from './rate-limiter.js';
+import { normalizeRoute, RouteLabels } from './route.js';
+
+export type RumSettings = Pick<Config, 'rumAllowedOrigins' | 'rumMaxRoutes' | 'rumRatePerSecond' | 'rumRateBurst'>;
+
+/** Origins tracked by the rate limiter at once; also the cap on its memory. */
+const MAX_RATE_KEYS = 10_000;
+const MAX_ORIGIN_KEY_LENGTH = 256;
+/** Browsers cap how long they keep a preflight answer (Chromium: 2 hours). */
+const PREFLIGHT_MAX_AGE_SECONDS = 7200;
+
+// sendBeacon with a string sends text/plain, which also needs no preflight cross-origin; a Blob
+// may carry application/json, or no type at all.
+function acceptedContentType(header: string | undefined): boolean {
+  if (header === undefined) return true;
+  const type = header.split(';', 1)[0]!.trim().toLowerCase();
+  return type === 'application/json' || type === 'text/plain' || type === '';
+}
+
+function single(header: string | string[] | undefined): string | undefined {
+  return Array.isArray(header) ? header[0] : header;
+}
+
+export function createRumHandler(settings: RumSettings, metrics: RumMetrics, now: () => number) {
+  const origins = new OriginPolicy(settings.rumAllowedOrigins);
+  const limiter = new RateLimiter({ ratePerSecond: settings.rumRatePerSecond, burst: settings.rumRateBurst, maxKeys: MAX_RATE_KEYS, now });
+  const routes = new RouteLabels(settings.rumMaxRoutes);
+
+  const refuse = (response: ServerResponse, outcome: RumOutcome, status: number, code: string, message: string): number => {
+    metrics.count(outcome);
+    sendJsonError(response, status, code, message);
+    return status;
+  };
+
+  return async (request: IncomingMessage, response: ServerResponse): Promise<number> => {
+    const origin = single(request.headers.origin);
+    const verdict = origins.check(origin, request.headers.host, single(request.headers['sec-fetch-site']));
+    response.setHeader('vary', 'Origin');
+    // On every answer, refusals included, so a page's script can read why it was refused.
+    if (verdict === 'cross-origin') response.setHeader('access-control-allow-origin', origin!);
+
+    if (request.method === 'OPTIONS') {
+      if (verdict === 'refused') {
+        sendJsonError(response, 403, 'FORBIDDEN', 'This origin may not report web vitals here.');
+        return 403;
+      }
+      response.writeHead(204, {
+        allow: 'POST, OPTIONS',
+        'access-control-allow-methods': 'POST, OPTIONS',
+        'access-control-allow-headers': 'content-type',
+        'access-control-max-age': String(PREFLIGHT_MAX_AGE_SECONDS),
+        'cache-control': 'no-store',
+      });
+      response.end();
+      return 204;
+    }
+    if (request.method !== 'POST') {
+      response.setHeader('allow', 'POST, OPTIONS');
+      sendJsonError(response, 405, 'METHOD_NOT_ALLOWED', 'Report web vitals with POST.');
+      return 405;
+    }
+    if (verdict === 'refused') return refuse(response, 'origin_refused', 403, 'FORBIDDEN', 'This origin may not report web vitals here.');
+
+    const wait = limiter.take(origin === undefined ? 'none' : origin.slice(0, MAX_ORIGIN_KEY_LENGTH));
+    if (wait > 0) {
+      response.setHeader('retry-after', String(wait));
+      return refuse(response, 'rate_limited', 429, 'RATE_LIMITED', `Too many reports from this origin; retry in ${wait} s.`);
+    }
+    if (!acceptedContentType(single(request.headers['content-type']))) {
+      return refuse(response, 'unsupported_type', 415, 'UNSUPPORTED_MEDIA_TYPE', 'Send the batch as application/json or text/plain.');
+    }
+
+    let batch;
+    try {
+      batch = parseBatch(await readBody(request, MAX_BATCH_BYTES));
+    } catch (error) {
+      if (!(error instanceof BodyError)) throw error;
+      return refuse(response, error.status === 413 ? 'too_large' : 'invalid', error.status, error.code, error.message);
+    }
+    // Without a page in the body, the page that sent the beacon: browsers send its URL as the
+    // Referer (only its origin across origins, by the default referrer policy).
+    const referer = single(request.headers.referer);
+    const route = routes.label(batch.route ?? (referer ? normalizeRoute(referer) : undefined));
+    for (const vital of batch.vitals) metrics.observe(vital.name, route, vital.value);
+    metrics.count('accepted');
+    response.writeHead(204, { 'cache-control': 'no-store' });
+    response.end();
+    return 204;
+  };
+}

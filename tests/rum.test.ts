@@ -1,0 +1,308 @@
+// Real-user monitoring: browsers POST batches of Web Vitals to /rum (sendBeacon sends text/plain).
+// Checked through the real HTTP server: valid batches land in the histograms, anything malformed
+// or unbounded is refused with a coded error and observes nothing, labels stay bounded, and CORS
+// and the per-origin rate limit behave as a browser and an operator expect.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { normalizeRoute } from '../src/rum/route.js';
+import { openTestDatabase, type TestDatabase } from './helpers/database.js';
+import { counter } from './helpers/metrics.js';
+import { startTestServer, type TestServer } from './helpers/server.js';
+
+const ALLOWED = 'https://app.example.com';
+const DISALLOWED = 'https://elsewhere.example.net';
+const VITALS = ['lcp_seconds', 'inp_seconds', 'cls', 'fcp_seconds', 'ttfb_seconds'];
+
+interface Reply {
+  status: number;
+  headers: Headers;
+  text: string;
+}
+
+/** A metric as a `web-vitals` callback hands it over (without `entries`, which a client leaves out). */
+function vital(name: string, value: number, extra: Record<string, unknown> = {}) {
+  return { name, value, rating: 'good', delta: value, id: `v5-1700000000000-${name}`, navigationType: 'navigate', ...extra };
+}
+
+async function post(server: TestServer, body: unknown, headers: Record<string, string> = {}): Promise<Reply> {
+  const response = await server.request('/rum', {
+    method: 'POST',
+    // What navigator.sendBeacon(url, string) sends.
+    headers: { 'content-type': 'text/plain;charset=UTF-8', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  return { status: response.status, headers: response.headers, text: await response.text() };
+}
+
+/** Observations across all five histograms and all routes. */
+async function observations(server: TestServer): Promise<number> {
+  let total = 0;
+  for (const name of VITALS) total += await counter(server, `cardfile_rum_${name}_count`);
+  return total;
+}
+
+const reports = (server: TestServer, outcome: string) => counter(server, 'cardfile_rum_reports_total', { outcome });
+
+/** The project's error shape, exactly: one error with a message and a code, nothing else. */
+function expectError(reply: Reply, status: number, code: string) {
+  expect(reply.status, reply.text).toBe(status);
+  expect(reply.headers.get('content-type')).toMatch(/^application\/json/);
+  const body = JSON.parse(reply.text);
+  expect(body).toEqual({ errors: [{ message: expect.any(String), extensions: { code } }] });
+  expect(reply.text).not.toMatch(/\bat .*\.(ts|js):\d+/);
+  return body.errors[0].message as string;
+}
+
+let database: TestDatabase;
+let server: TestServer;
+let capped: TestServer;
+let limited: TestServer;
+let clock = 1_700_000_000_000;
+
+beforeAll(async () => {
+  database = await openTestDatabase();
+  server = await startTestServer({ RUM_ALLOWED_ORIGINS: ALLOWED }, { database });
+  capped = await startTestServer({ RUM_MAX_ROUTES: '2' }, { database });
+  // A frozen clock: the bucket refills only when the test moves time forward.
+  limited = await startTestServer({ RUM_RATE_PER_SECOND: '1', RUM_RATE_BURST: '2', RUM_ALLOWED_ORIGINS: '*' }, { database, now: () => clock });
+});
+
+afterAll(async () => {
+  await Promise.all([server, capped, limited].map((each) => each?.close()));
+  await database?.destroy();
+});
+
+describe('accepting a batch', () => {
+  it('answers 204 to a sendBeacon batch and moves each histogram, in seconds, under the page route', async () => {
+    const route = { route: '/contacts/:id' };
+    const before = {
+      lcpCount: await counter(server, 'cardfile_rum_lcp_seconds_count', route),
+      lcpSum: await counter(server, 'cardfile_rum_lcp_seconds_sum', route),
+      lcpGood: await counter(server, 'cardfile_rum_lcp_seconds_bucket', { ...route, le: '2.5' }),
+      lcpUnder2: await counter(server, 'cardfile_rum_lcp_seconds_bucket', { ...route, le: '2' }),
+      inpGood: await counter(server, 'cardfile_rum_inp_seconds_bucket', { ...route, le: '0.2' }),
+      cls: await counter(server, 'cardfile_rum_cls_bucket', { ...route, le: '0.05' }),
+      clsSum: await counter(server, 'cardfile_rum_cls_sum', route),
+      ttfb: await counter(server, 'cardfile_rum_ttfb_seconds_count', route),
+      fcp: await counter(server, 'cardfile_rum_fcp_seconds_count', route),
+      accepted: await reports(server, 'accepted'),
+    };
+    const reply = await post(server, {
+      page: '/contacts/Q29udGFjdDoxMg?tab=notes#latest',
+      metrics: [vital('LCP', 2100), vital('INP', 180), vital('CLS', 0.05), vital('TTFB', 300.5), vital('FCP', 900, { rating: 'good' })],
+    });
+    expect(reply.status, reply.text).toBe(204);
+    expect(reply.text).toBe('');
+
+    expect(await counter(server, 'cardfile_rum_lcp_seconds_count', route)).toBe(before.lcpCount + 1);
+    expect(await counter(server, 'cardfile_rum_lcp_seconds_sum', route)).toBeCloseTo(before.lcpSum + 2.1, 6);
+    expect(await counter(server, 'cardfile_rum_lcp_seconds_bucket', { ...route, le: '2.5' })).toBe(before.lcpGood + 1);
+    expect(await counter(server, 'cardfile_rum_lcp_seconds_bucket', { ...route, le: '2' })).toBe(before.lcpUnder2);
+    expect(await counter(server, 'cardfile_rum_inp_seconds_bucket', { ...route, le: '0.2' })).toBe(before.inpGood + 1);
+    expect(await counter(server, 'cardfile_rum_cls_bucket', { ...route, le: '0.05' })).toBe(before.cls + 1);
+    expect(await counter(server, 'cardfile_rum_cls_sum', route)).toBeCloseTo(before.clsSum + 0.05, 6);
+    expect(await counter(server, 'cardfile_rum_ttfb_seconds_count', route)).toBe(before.ttfb + 1);
+    expect(await counter(server, 'cardfile_rum_fcp_seconds_count', route)).toBe(before.fcp + 1);
+    expect(await reports(server, 'accepted')).toBe(before.accepted + 1);
+  });
+
+  it('takes a bare array as JSON, with the route from the Referer the browser sends', async () => {
+    const route = { route: '/companies/:id/contacts' };
+    const before = await counter(server, 'cardfile_rum_inp_seconds_count', route);
+    const reply = await post(server, [vital('INP', 64)], {
+      'content-type': 'application/json',
+      referer: 'http://127.0.0.1/companies/8213/contacts?sort=name',
+    });
+    expect(reply.status, reply.text).toBe(204);
+    expect(await counter(server, 'cardfile_rum_inp_seconds_count', route)).toBe(before + 1);
+  });
+
+  it('takes a body without a content type (a Blob without one) and labels a batch with no page `unknown`', async () => {
+    const route = { route: 'unknown' };
+    const before = await counter(server, 'cardfile_rum_cls_count', route);
+    const response = await server.request('/rum', { method: 'POST', body: new TextEncoder().encode(JSON.stringify([vital('CLS', 0)])) });
+    expect(response.headers.get('content-type')).toBeNull();
+    expect(response.status).toBe(204);
+    expect(await counter(server, 'cardfile_rum_cls_count', route)).toBe(before + 1);
+  });
+
+  it('counts a request to the /rum route in the HTTP metrics', async () => {
+    const before = await counter(server, 'cardfile_http_request_duration_seconds_count', { route: 'rum', method: 'POST', status: '204' });
+    expect((await post(server, [vital('TTFB', 10)])).status).toBe(204);
+    expect(await counter(server, 'cardfile_http_request_duration_seconds_count', { route: 'rum', method: 'POST', status: '204' })).toBe(before + 1);
+  });
+});
+
+describe('refusing bad input', () => {
+  const ok = vital('LCP', 1000);
+  const cases: Array<[string, unknown, RegExp]> = [
+    ['an empty body', '', /empty/],
+    ['a body that is not JSON', '{"metrics": [', /not valid JSON/],
+    ['a JSON number', '42', /array of metrics/],
+    ['an object without metrics', { page: '/contacts' }, /"metrics" must be an array/],
+    ['metrics that are not an array', { metrics: { name: 'LCP', value: 1 } }, /"metrics" must be an array/],
+    ['an empty batch', [], /no metrics/],
+    ['too many metrics', Array.from({ length: 26 }, () => ok), /at most 25 metrics/],
+    ['a metric that is not an object', [ok, null], /metrics\[1\] must be an object/],
+    ['an unknown metric name', [vital('FID', 12)], /metrics\[0\]\.name must be one of LCP, INP, CLS, FCP, TTFB/],
+    ['a missing name', [{ value: 12 }], /metrics\[0\]\.name/],
+    ['a negative value', [vital('LCP', -1)], /metrics\[0\]\.value must be a number from 0 to 120000 for LCP/],
+    ['a value as a string', [{ ...ok, value: '1200' }], /metrics\[0\]\.value/],
+    ['a missing value', [{ name: 'FCP' }], /metrics\[0\]\.value/],
+    ['an infinite value', '[{"name":"TTFB","value":1e999}]', /metrics\[0\]\.value/],
+    ['a time past two minutes', [ok, vital('INP', 120_001)], /metrics\[1\]\.value must be a number from 0 to 120000 for INP/],
+    ['a CLS above 10', [vital('CLS', 10.5)], /metrics\[0\]\.value must be a number from 0 to 10 for CLS/],
+    ['an unknown rating', [vital('LCP', 800, { rating: 'great' })], /rating must be "good", "needs-improvement" or "poor"/],
+    ['a delta out of range', [vital('LCP', 800, { delta: 1e9 })], /delta/],
+    ['an id that is too long', [vital('LCP', 800, { id: 'x'.repeat(129) })], /id must be a string of at most 128/],
+    ['a navigation type that is not a string', [vital('LCP', 800, { navigationType: 3 })], /navigationType/],
+    ['a page that is not a path or URL', { page: 'javascript:alert(1)', metrics: [ok] }, /"page" must be a path/],
+    ['a page that is not a string', { page: ['/contacts'], metrics: [ok] }, /"page" must be a path/],
+    ['a page too long', { page: `/${'a'.repeat(2048)}`, metrics: [ok] }, /"page" must be a path/],
+  ];
+
+  it.each(cases)('refuses %s with 400 BAD_REQUEST, observing nothing', async (_what, body, message) => {
+    const [observed, invalid] = [await observations(server), await reports(server, 'invalid')];
+    const reply = await post(server, body);
+    expect(expectError(reply, 400, 'BAD_REQUEST')).toMatch(message);
+    expect(await observations(server)).toBe(observed);
+    expect(await reports(server, 'invalid')).toBe(invalid + 1);
+  });
+
+  it('refuses a body over 16 KB with 413 before parsing it', async () => {
+    const [observed, tooLarge] = [await observations(server), await reports(server, 'too_large')];
+    const padded = JSON.stringify({ page: '/contacts', metrics: [vital('LCP', 1000, { id: 'x'.repeat(17 * 1024) })] });
+    const message = expectError(await post(server, padded), 413, 'PAYLOAD_TOO_LARGE');
+    expect(message).toMatch(/at most 16384 bytes/);
+    expect(await observations(server)).toBe(observed);
+    expect(await reports(server, 'too_large')).toBe(tooLarge + 1);
+  });
+
+  it('refuses a content type other than JSON or text with 415', async () => {
+    const before = await reports(server, 'unsupported_type');
+    const reply = await post(server, 'metrics=LCP', { 'content-type': 'application/x-www-form-urlencoded' });
+    expectError(reply, 415, 'UNSUPPORTED_MEDIA_TYPE');
+    expect(await reports(server, 'unsupported_type')).toBe(before + 1);
+  });
+
+  it('answers other methods with 405 and says which are allowed', async () => {
+    const response = await server.request('/rum');
+    const reply = { status: response.status, headers: response.headers, text: await response.text() };
+    expectError(reply, 405, 'METHOD_NOT_ALLOWED');
+    expect(response.headers.get('allow')).toBe('POST, OPTIONS');
+  });
+
+  it('goes on answering after every refusal', async () => {
+    expect((await post(server, [vital('FCP', 1200)])).status).toBe(204);
+    expect((await server.request('/healthz')).status).toBe(200);
+  });
+});
+
+describe('CORS', () => {
+  it('answers the preflight of an allowed origin', async () => {
+    const response = await server.request('/rum', {
+      method: 'OPTIONS',
+      headers: { origin: ALLOWED, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' },
+    });
+    expect(response.status).toBe(204);
+    expect(response.headers.get('access-control-allow-origin')).toBe(ALLOWED);
+    expect(response.headers.get('access-control-allow-methods')).toMatch(/\bPOST\b/);
+    expect(response.headers.get('access-control-allow-headers')).toMatch(/\bcontent-type\b/i);
+    expect(Number(response.headers.get('access-control-max-age'))).toBeGreaterThan(0);
+    expect(response.headers.get('vary')).toMatch(/\bOrigin\b/);
+  });
+
+  it('accepts a batch from an allowed origin, with the header the browser needs to read the answer', async () => {
+    const reply = await post(server, [vital('LCP', 1500)], { origin: ALLOWED, 'sec-fetch-site': 'cross-site' });
+    expect(reply.status, reply.text).toBe(204);
+    expect(reply.headers.get('access-control-allow-origin')).toBe(ALLOWED);
+  });
+
+  it('refuses the preflight and the batch of an origin that is not allowed', async () => {
+    const preflight = await server.request('/rum', { method: 'OPTIONS', headers: { origin: DISALLOWED, 'access-control-request-method': 'POST' } });
+    expect(preflight.status).toBe(403);
+    expect(preflight.headers.get('access-control-allow-origin')).toBeNull();
+    await preflight.text();
+
+    const [observed, refused] = [await observations(server), await reports(server, 'origin_refused')];
+    const reply = await post(server, [vital('LCP', 1500)], { origin: DISALLOWED, 'sec-fetch-site': 'cross-site' });
+    expectError(reply, 403, 'FORBIDDEN');
+    expect(reply.headers.get('access-control-allow-origin')).toBeNull();
+    expect(await observations(server)).toBe(observed);
+    expect(await reports(server, 'origin_refused')).toBe(refused + 1);
+  });
+
+  it('accepts same-origin pages without any configuration', async () => {
+    // `capped` allows no other origin; a page it served itself still reports.
+    const sameOrigin = await post(capped, [vital('LCP', 1500)], { origin: capped.url, 'sec-fetch-site': 'same-origin' });
+    expect(sameOrigin.status, sameOrigin.text).toBe(204);
+    const byHost = await post(capped, [vital('LCP', 1500)], { origin: capped.url });
+    expect(byHost.status, byHost.text).toBe(204);
+    expectError(await post(capped, [vital('LCP', 1500)], { origin: ALLOWED }), 403, 'FORBIDDEN');
+  });
+});
+
+describe('rate limit per origin', () => {
+  it('refuses with 429 and Retry-After past the burst, per origin, until the bucket refills', async () => {
+    const before = await reports(limited, 'rate_limited');
+    const batch = [vital('TTFB', 120)];
+    expect((await post(limited, batch)).status).toBe(204);
+    expect((await post(limited, batch)).status).toBe(204);
+    const refused = await post(limited, batch);
+    expectError(refused, 429, 'RATE_LIMITED');
+    expect(refused.headers.get('retry-after')).toBe('1');
+    expect(await reports(limited, 'rate_limited')).toBe(before + 1);
+
+    // Another origin has a bucket of its own.
+    expect((await post(limited, batch, { origin: ALLOWED })).status).toBe(204);
+
+    clock += 1000;
+    expect((await post(limited, batch)).status).toBe(204);
+    expectError(await post(limited, batch), 429, 'RATE_LIMITED');
+  });
+});
+
+describe('route labels', () => {
+  it('normalize pages into routes', () => {
+    const cases: Array<[string, string | undefined]> = [
+      ['/', '/'],
+      ['/contacts?search=ann#top', '/contacts'],
+      ['/contacts/', '/contacts'],
+      ['//contacts//12//notes', undefined],
+      ['/contacts//12//notes', '/contacts/:id/notes'],
+      ['https://app.example.com/contacts/12/notes?x=1', '/contacts/:id/notes'],
+      ['/contacts/550e8400-e29b-41d4-a716-446655440000', '/contacts/:id'],
+      ['/contacts/Q29udGFjdDoxMg', '/contacts/:id'],
+      ['/tags/VGFnOjE', '/tags/:id'],
+      ['/files/9f86d081884c7d65', '/files/:id'],
+      ['/invite/a1b2c3d4e5f6g7h8', '/invite/:id'],
+      ['/people/ann%20smith', '/people/:id'],
+      ['/people/ann@example.com', '/people/:id'],
+      ['/blog/top-10-tips', '/blog/top-10-tips'],
+      ['/settings/billing', '/settings/billing'],
+      ['/a/../contacts/./12', '/contacts/:id'],
+      ['contacts/12', undefined],
+      ['ftp://example.com/x', undefined],
+      ['javascript:alert(1)', undefined],
+    ];
+    for (const [page, route] of cases) expect(normalizeRoute(page), page).toBe(route);
+    const long = normalizeRoute(`/${Array.from({ length: 30 }, (_, index) => `section${'abcdefghij'[index % 10]}`).join('/')}`)!;
+    expect(long.length).toBeLessThanOrEqual(100);
+    expect(long.endsWith('/...')).toBe(true);
+  });
+
+  it('give the first RUM_MAX_ROUTES distinct routes their own label and count the rest as `other`', async () => {
+    const count = (route: string) => counter(capped, 'cardfile_rum_fcp_seconds_count', { route });
+    for (const page of ['/contacts?page=2', '/companies/42', '/tags', '/settings']) {
+      expect((await post(capped, { page, metrics: [vital('FCP', 800)] })).status).toBe(204);
+    }
+    // An id does not make a new route, and a known route keeps its label once the cap is reached.
+    expect((await post(capped, { page: '/companies/77', metrics: [vital('FCP', 800)] })).status).toBe(204);
+    expect((await post(capped, { page: '/contacts', metrics: [vital('FCP', 800)] })).status).toBe(204);
+    expect(await count('/contacts')).toBe(2);
+    expect(await count('/companies/:id')).toBe(2);
+    expect(await count('other')).toBe(2);
+    const text = await (await capped.request('/metrics')).text();
+    expect(text).not.toMatch(/route="\/tags"/);
+    expect(text).not.toMatch(/route="\/settings"/);
+  });
+});

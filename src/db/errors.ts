@@ -1,6 +1,6 @@
 // Database errors mapped to domain errors, once. Callers branch on meaning (a duplicate email, a
 // missing row), never on SQLSTATE strings, and nothing here lets SQL text or parameters through.
-import { badUserInput, type CardfileError, serviceUnavailable } from '../errors.js';
+import { badUserInput, type CardfileError, type ErrorCode, requestError, serviceUnavailable } from '../errors.js';
 
 interface DriverError {
   code?: string;
@@ -46,11 +46,22 @@ export function domainErrorFor(error: unknown): CardfileError | undefined {
   if (code === '22001' || code === '22P02' || code === '22003') {
     return badUserInput('input', 'A value is out of range or malformed.');
   }
-  // Connection failures, admin shutdown, too many connections, cannot connect now, query canceled.
-  if (connectionErrorCodes.has(code) || code.startsWith('08') || ['57P01', '57P03', '53300', '57014'].includes(code)) {
+  // Connection failures; the server shutting down (57P01), crashed or restarting after another
+  // backend crashed (57P02), starting up or in recovery (57P03); too many connections; a statement
+  // canceled (statement_timeout).
+  if (connectionErrorCodes.has(code) || code.startsWith('08') || ['57P01', '57P02', '57P03', '53300', '57014'].includes(code)) {
     return serviceUnavailable();
   }
   return undefined;
+}
+
+/**
+ * The same, for a database error that ends a whole request before it runs (checking the caller's
+ * token): with the catalogue's HTTP status, which Apollo answers it with (a 503 rather than a 500).
+ */
+export function requestErrorFor(error: unknown): CardfileError | undefined {
+  const domainError = domainErrorFor(error);
+  return domainError && requestError(domainError.extensions.code as ErrorCode, domainError.message);
 }
 
 /** Runs a write and turns expected database errors into domain errors. */

@@ -130,6 +130,7 @@ describe('npm run synthetic refuses bad arguments', () => {
     { name: 'no token', args: ['--url', 'http://127.0.0.1:1'], says: '--token is required' },
     { name: 'no url', args: ['--token', 'cf_secret'], says: '--url is required' },
     { name: 'a URL that is not http', args: ['--url', 'ftp://127.0.0.1/graphql', '--token', 'cf_secret'], says: '--url must be an http(s) URL' },
+    { name: 'a URL with a password', args: ['--url', 'http://me:cf_secret@127.0.0.1/graphql', '--token', 'cf_secret'], says: '--url must carry no user name or password' },
     { name: 'an interval without a duration', args: ['--url', 'http://127.0.0.1:1', '--token', 'cf_secret', '--interval', 'often'], says: '--interval must be a duration' },
     { name: 'zero runs', args: ['--url', 'http://127.0.0.1:1', '--token', 'cf_secret', '--runs', '0'], says: '--runs must be a whole number' },
     { name: 'a page too large', args: ['--url', 'http://127.0.0.1:1', '--token', 'cf_secret', '--page-size', '101'], says: '--page-size must be a whole number from 1 to 100' },
@@ -218,6 +219,53 @@ describe('npm run synthetic against a server that answers wrongly', () => {
       const pageRequests = fake.seen.filter((request) => request.url.searchParams.get('operationName') === 'ContactsPage');
       expect(pageRequests.map((request) => request.url.searchParams.has('query'))).toEqual([false, false]);
       expect(JSON.parse(pageRequests[1]!.url.searchParams.get('variables')!)).toEqual({ first: 2, after: 'c2' });
+    } finally {
+      await fake.close();
+    }
+  });
+
+  it('fails the read-back when the card still shows the version before the edit, and restores anyway', async () => {
+    const contact = { id: 'c1', firstName: 'Ada', lastName: 'Lovelace', email: null, title: 'Engineer', company: null, tags: [] };
+    const mutations: Array<{ operationName: string; variables: any; extensions: any; query?: string }> = [];
+    const fake = await fakeServer((url, request, response) => {
+      const operation = url.searchParams.get('operationName');
+      if (request.method === 'POST') {
+        let text = '';
+        request.on('data', (chunk) => (text += chunk));
+        request.on('end', () => {
+          const body = JSON.parse(text);
+          mutations.push(body);
+          const { id, expectedVersion, title } = body.variables.input;
+          const updated = { ...contact, id, title, phone: null, version: expectedVersion + 1, updatedAt: '2026-01-01T00:00:00.000Z' };
+          sendJson(response, { data: { updateContact: { contact: updated } } });
+        });
+        return;
+      }
+      if (operation === 'Viewer') return sendJson(response, { data: { viewer: { role: 'EDITOR', workspace: { id: 'w1', name: 'fake' } } } });
+      if (operation === 'ContactsPage') {
+        return sendJson(response, { data: { contacts: { edges: [{ cursor: 'c1', node: contact }], pageInfo: { hasNextPage: false, endCursor: 'c1' }, totalCount: 1 } } });
+      }
+      if (operation === 'SearchContacts') return sendJson(response, { data: { contacts: { edges: [{ node: contact }], totalCount: 1 } } });
+      // The card never changes: a cache that kept the answer from before the edit.
+      const card = { ...contact, phone: null, version: 1, createdAt: '2026-01-01T00:00:00.000Z', updatedAt: '2026-01-01T00:00:00.000Z' };
+      sendJson(response, { data: { contact: { ...card, notes: { edges: [], pageInfo: { hasNextPage: false, endCursor: null }, totalCount: 0 } } } });
+    });
+    try {
+      const result = await synthetic(['--url', fake.url, '--token', 'cf_fake', '--json']);
+      expect(result.code).toBe(1);
+      const [line] = runLines(result.stdout);
+      for (const name of ['viewer', 'first page', 'search', 'open card', 'edit', 'restore']) {
+        expect(stepOf(line!, name).result, `${name}: ${stepOf(line!, name).detail}`).toBe('pass');
+      }
+      expect(stepOf(line!, 'read back')).toMatchObject({ result: 'fail', cache: 'miss' });
+      expect(stepOf(line!, 'read back').detail).toContain('expected the card read back at version 2 or later, saw version 1');
+      expect(stepOf(line!, 'read back').detail).toMatch(/expected the card read back with title "Engineer \[synthetic [0-9a-f]{6}\]", saw "Engineer"/);
+      // Mutations go as POSTs by hash; the restore asks for the title as it was, at the edited version.
+      expect(mutations.map((body) => [body.operationName, body.query, body.extensions.persistedQuery.version])).toEqual([
+        ['UpdateContact', undefined, 1],
+        ['UpdateContact', undefined, 1],
+      ]);
+      expect(mutations[1]!.variables.input).toEqual({ id: 'c1', expectedVersion: 2, title: 'Engineer' });
     } finally {
       await fake.close();
     }

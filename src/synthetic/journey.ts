@@ -85,7 +85,7 @@ export async function runJourney(transport: Transport, settings: JourneySettings
   const source = searchFragment(firstContacts);
   if (!source) recorder.notRun(['search'], firstContacts.length === 0 ? 'the workspace has no contacts' : 'no name of 2 or more characters on the first page');
   else {
-    await recorder.step(`search`, async () => {
+    await recorder.step('search', async () => {
       const { data } = await send(operations.searchContacts, { search: source.fragment });
       assertNone(checkSearch(data.contacts, source.fragment, source.from));
       return { value: true, detail: `"${source.fragment}": ${data.contacts.edges.length} of ${data.contacts.totalCount} shown, all match` };

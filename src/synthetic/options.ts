@@ -51,6 +51,8 @@ function parseEndpoint(text: string): string {
     throw new UsageError(`--url must be an http(s) URL; saw the scheme "${url.protocol}".`);
   }
   if (url.search || url.hash) throw new UsageError('--url must carry no query string or fragment.');
+  // fetch refuses them, and the endpoint is printed with every run.
+  if (url.username || url.password) throw new UsageError('--url must carry no user name or password; the token authenticates.');
   if (url.pathname === '/' || url.pathname === '') url.pathname = '/graphql';
   return url.toString();
 }

@@ -3,6 +3,7 @@
 // or unbounded is refused with a coded error and observes nothing, labels stay bounded, and CORS
 // and the per-origin rate limit behave as a browser and an operator expect.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config.js';
 import { normalizeRoute } from '../src/rum/route.js';
 import { openTestDatabase, type TestDatabase } from './helpers/database.js';
 import { counter } from './helpers/metrics.js';
@@ -229,6 +230,18 @@ describe('CORS', () => {
     expect(reply.headers.get('access-control-allow-origin')).toBeNull();
     expect(await observations(server)).toBe(observed);
     expect(await reports(server, 'origin_refused')).toBe(refused + 1);
+  });
+
+  it('reads RUM_ALLOWED_ORIGINS as origins, and stops the start on anything else, naming the variable', () => {
+    expect(loadConfig({}).rumAllowedOrigins).toEqual([]);
+    expect(loadConfig({ RUM_ALLOWED_ORIGINS: ' https://App.Example.com/ , http://localhost:5173' }).rumAllowedOrigins).toEqual([
+      'https://app.example.com',
+      'http://localhost:5173',
+    ]);
+    expect(loadConfig({ RUM_ALLOWED_ORIGINS: '*' }).rumAllowedOrigins).toEqual(['*']);
+    for (const bad of ['app.example.com', 'https://app.example.com/path', 'ftp://files.example.com']) {
+      expect(() => loadConfig({ RUM_ALLOWED_ORIGINS: bad }), bad).toThrow(/RUM_ALLOWED_ORIGINS/);
+    }
   });
 
   it('accepts same-origin pages without any configuration', async () => {

@@ -12,6 +12,7 @@ import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
 import { createLogger, type Logger } from '../observability/logger.js';
+import { observedPglite, observedPostgres, recordingRoute, type StatementObserver } from './observed-client.js';
 import { ReplicaSet } from './replicas/replica-set.js';
 import { routedClient, type StatementRoute } from './replicas/routed-client.js';
 import { parseWalPosition } from './replicas/wal-position.js';
@@ -30,13 +31,14 @@ export interface DatabaseHandle {
    * The same database, counting each statement it sends into `tally`: one per request, so the
    * count is that request's alone. Cheap (no schema is bound: repositories use the query
    * builder only), and explicit, where AsyncLocalStorage would tax every promise of every request.
+   * With `statements` (a traced request), each statement is also told to it, for this request only.
    */
-  counting(tally: StatementTally): Database;
+  counting(tally: StatementTally, statements?: StatementObserver): Database;
   /**
    * As `counting`, for a request that may read from replicas: each statement goes where `route`
    * says when it is sent; transactions always go to the primary. Only with replicas.
    */
-  routing(tally: StatementTally, route: StatementRoute): Database;
+  routing(tally: StatementTally, route: StatementRoute, statements?: StatementObserver): Database;
   /** The read replicas (DATABASE_REPLICA_URLS); undefined without any. */
   replicas: ReplicaSet | undefined;
   /** The primary's current WAL position: read after a commit, it is at or past that commit. */
@@ -130,18 +132,16 @@ function instrumented(
       const outcome = new Promise((resolve, reject) => {
         let settled = false;
         // Not running yet when the bound runs out (queued for a connection, or pipelined behind a
-        // statement on a busy one): the caller gets POOL_EXHAUSTED (a SERVICE_UNAVAILABLE) now. A
-        // queued statement is taken out of the queue; a pipelined one is already on its way and
-        // runs for nobody (cancelling it would send PostgreSQL a cancel request that could stop
-        // whichever statement that connection runs by then).
+        // statement on a busy one): the caller gets POOL_EXHAUSTED (a SERVICE_UNAVAILABLE) now,
+        // and the statement, if it ever gets a connection, runs for nobody. It is not cancelled:
+        // a cancel request could stop whichever statement that connection runs by then, and
+        // postgres.js loses the connection of a statement cancelled while it connects.
         const waiting =
           poolWaitMs > 0
             ? setTimeout(() => {
-                const state = query as unknown as { active?: boolean; state?: unknown };
-                if (settled || state.active) return;
+                if (settled || (query as unknown as { active?: boolean }).active) return;
                 settled = true;
-                if (!state.state) Promise.resolve(query.cancel() as unknown).catch(() => {});
-                reject(Object.assign(new Error('No database connection became free in time.'), { code: 'POOL_EXHAUSTED' }));
+                reject(poolExhausted());
               }, poolWaitMs)
             : undefined;
         // The statement's own outcome, unless the bound already answered the caller.
@@ -163,9 +163,44 @@ function instrumented(
     } as typeof query.then;
     return query;
   };
+  // A transaction waits for a connection of its own: bounded the same way. If the connection
+  // comes after the caller was answered, the transaction is rolled back before it does anything.
+  const begin = (...args: unknown[]) => {
+    const work = args.pop() as (sql: postgres.TransactionSql) => unknown;
+    if (poolWaitMs <= 0) return client.begin(...(args as [string]), work as never);
+    let started = false;
+    let abandoned = false;
+    const running = client.begin(...(args as [string]), ((sql: postgres.TransactionSql) => {
+      if (abandoned) throw poolExhausted();
+      started = true;
+      return work(sql);
+    }) as never);
+    return new Promise((resolve, reject) => {
+      const waiting = setTimeout(() => {
+        if (started) return;
+        abandoned = true;
+        reject(poolExhausted());
+      }, poolWaitMs);
+      running.then(
+        (value) => {
+          clearTimeout(waiting);
+          if (!abandoned) resolve(value);
+        },
+        (error: unknown) => {
+          clearTimeout(waiting);
+          if (!abandoned) reject(error);
+        },
+      );
+    });
+  };
   return new Proxy(client, {
-    get: (target, property, receiver) => (property === 'unsafe' ? unsafe : Reflect.get(target, property, receiver)),
+    get: (target, property, receiver) =>
+      property === 'unsafe' ? unsafe : property === 'begin' ? begin : Reflect.get(target, property, receiver),
   });
+}
+
+function poolExhausted(): Error {
+  return Object.assign(new Error('No database connection became free in time.'), { code: 'POOL_EXHAUSTED' });
 }
 
 /** A SQL string literal in a plan ('...', with '' inside). */
@@ -209,6 +244,10 @@ export async function openDatabase(target: DatabaseTarget, options: OpenOptions 
         connect_timeout: (target.connectTimeoutMs ?? 10_000) / 1000,
         idle_timeout: target.idleTimeoutMs ? target.idleTimeoutMs / 1000 : undefined,
         connection: target.statementTimeoutMs ? { statement_timeout: target.statementTimeoutMs } : {},
+        // postgres.js waits up to 20 s between reconnection attempts after failures (a back-off
+        // shared by the pool): a database back from a restart would stay unused that long. At
+        // most 1 s here, in seconds as postgres.js counts.
+        backoff: (retries: number) => Math.min(0.05 * 2 ** retries, 1),
       });
     const inFlight = { primary: new Set<object>(), replica: new Set<object>() };
     const instrument = (client: postgres.Sql, database: DatabaseRole) =>
@@ -249,11 +288,15 @@ export async function openDatabase(target: DatabaseTarget, options: OpenOptions 
       kind: 'postgres',
       onStatementTimed,
       explainWithoutValues: (text, params) => explainWithoutValues(client, text, params),
-      counting: (tally) => drizzlePostgres({ client: prepared, logger: countingInto(tally) }) as unknown as Database,
-      routing: (tally, route) =>
-        replicas
-          ? (drizzlePostgres({ client: routedClient(prepared, replicas, route), logger: countingInto(tally) }) as unknown as Database)
-          : (drizzlePostgres({ client: prepared, logger: countingInto(tally) }) as unknown as Database),
+      counting: (tally, statements) =>
+        drizzlePostgres({ client: statements ? observedPostgres(prepared, statements, () => 'primary') : prepared, logger: countingInto(tally) }) as unknown as Database,
+      routing: (tally, route, statements) => {
+        if (!replicas) return drizzlePostgres({ client: statements ? observedPostgres(prepared, statements, () => 'primary') : prepared, logger: countingInto(tally) }) as unknown as Database;
+        if (!statements) return drizzlePostgres({ client: routedClient(prepared, replicas, route), logger: countingInto(tally) }) as unknown as Database;
+        const recorded = recordingRoute(route);
+        const observed = observedPostgres(routedClient(prepared, replicas, recorded.route), statements, recorded.databaseOfLast);
+        return drizzlePostgres({ client: observed, logger: countingInto(tally) }) as unknown as Database;
+      },
       replicas,
       poolLoad: () => {
         const size = target.poolMax ?? 10;
@@ -317,8 +360,9 @@ export async function openDatabase(target: DatabaseTarget, options: OpenOptions 
     kind: 'pglite',
     onStatementTimed,
     explainWithoutValues: async () => undefined,
-    counting: (tally) => drizzlePglite({ client, logger: countingInto(tally) }) as unknown as Database,
-    routing: (tally) => drizzlePglite({ client, logger: countingInto(tally) }) as unknown as Database,
+    counting: (tally, statements) => drizzlePglite({ client: statements ? observedPglite(client, statements) : client, logger: countingInto(tally) }) as unknown as Database,
+    routing: (tally, _route, statements) =>
+      drizzlePglite({ client: statements ? observedPglite(client, statements) : client, logger: countingInto(tally) }) as unknown as Database,
     replicas: undefined,
     writePosition: async () => undefined,
     poolLoad: () => [],

@@ -4,6 +4,7 @@
 // the primary, its payload's reads included, so a mutation always answers with what it wrote.
 import type { ExecutionRecord } from '../../graphql/context.js';
 import type { Database, DatabaseHandle } from '../client.js';
+import type { StatementObserver } from '../observed-client.js';
 import type { WritePositions } from './write-positions.js';
 
 export interface RequestDatabase {
@@ -18,15 +19,18 @@ export class ReadRouting {
     private readonly positions: WritePositions | undefined,
   ) {}
 
-  /** The database as the request of a workspace's caller (undefined: no caller) uses it. */
-  async forRequest(workspaceId: number | undefined, execution: ExecutionRecord): Promise<RequestDatabase> {
+  /**
+   * The database as the request of a workspace's caller (undefined: no caller) uses it; a traced
+   * request's statements are also told to `statements`.
+   */
+  async forRequest(workspaceId: number | undefined, execution: ExecutionRecord, statements?: StatementObserver): Promise<RequestDatabase> {
     const replicas = this.database.replicas;
-    if (!replicas || !this.positions || workspaceId === undefined) return { db: this.database.counting(execution) };
+    if (!replicas || !this.positions || workspaceId === undefined) return { db: this.database.counting(execution, statements) };
     const floor = await this.positions.floor(workspaceId);
     // Unknown (Redis cannot tell what other instances wrote): the primary.
-    if (!floor) return { db: this.database.counting(execution) };
+    if (!floor) return { db: this.database.counting(execution, statements) };
     const route = { replica: () => (execution.operation === 'query' ? replicas.monitor.pick(floor.position) : undefined) };
-    return { db: this.database.routing(execution, route), fillsSince: floor.stamp };
+    return { db: this.database.routing(execution, route, statements), fillsSince: floor.stamp };
   }
 
   /** After a write of the workspace committed, before it is acknowledged (and before caches are purged). */

@@ -14,6 +14,9 @@ import type { RequestContext } from './graphql/context.js';
 import { createErrorFormatter } from './graphql/error-formatting.js';
 import { errorReportingPlugin } from './graphql/error-reporting-plugin.js';
 import { executionRecordPlugin } from './graphql/execution-record-plugin.js';
+import { tracingPlugin } from './graphql/tracing-plugin.js';
+import type { Tracing } from './observability/tracing.js';
+import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { ErrorTracker } from './observability/error-tracker.js';
 import { StatementLabels } from './observability/statement-labels.js';
 import { OperationKinds } from './graphql/operation-kind.js';
@@ -46,6 +49,8 @@ export interface App {
   http: http.Server;
   /** Settles when start-up cache warming has finished (or given up). */
   warmed: Promise<void>;
+  /** Trace export, when on (OTEL_EXPORTER_OTLP_ENDPOINT); undefined otherwise. */
+  tracing: Tracing | undefined;
 }
 
 const READY_TIMEOUT_MS = 2000;
@@ -54,6 +59,8 @@ const SHUTDOWN_GRACE_MS = 10_000;
 export interface AppHooks {
   /** The clock cache entries are judged by; tests move it forward instead of waiting for expiry. */
   now?: () => number;
+  /** Turns tracing on, exporting to this processor instead of OTLP (tests: an in-memory exporter). */
+  spanProcessor?: SpanProcessor;
 }
 
 export async function createApp(config: Config, database: DatabaseHandle, logger: Logger, hooks: AppHooks = {}): Promise<App> {
@@ -75,6 +82,14 @@ export async function createApp(config: Config, database: DatabaseHandle, logger
     metrics.observeStatement(statementLabels.of(text), where, ms / 1000);
   });
   metrics.sources.poolLoad = () => database.poolLoad();
+  // The SDK is loaded only when tracing is on; off, no request carries a trace and nothing is wrapped.
+  const tracing =
+    config.traces || hooks.spanProcessor
+      ? (await import('./observability/tracing.js')).createTracing(config.traces, {
+          spanProcessor: hooks.spanProcessor,
+          statementName: (text) => statementLabels.of(text),
+        })
+      : undefined;
   const errors = new ErrorTracker(logger, config.errorLogIntervalMs, (fingerprint) => metrics.countUnexpectedError(fingerprint));
   const cache = createCacheLayer(config, logger, metrics, now);
   const reads = new ReadRouting(
@@ -111,6 +126,7 @@ export async function createApp(config: Config, database: DatabaseHandle, logger
       cachePolicyPlugin<RequestContext>(schema),
       accessPlugin(),
       executionRecordPlugin(),
+      ...(tracing ? [tracingPlugin()] : []),
       ...(statusSampler ? [errorsInResultPlugin<RequestContext>(() => statusSampler.errorsInResult())] : []),
       errorReportingPlugin(errors),
       config.introspection
@@ -166,8 +182,9 @@ export async function createApp(config: Config, database: DatabaseHandle, logger
     staleSeconds: config.staleWhileRevalidateSeconds,
     trustedDocuments: config.persistedOnly ? new Set(persistedDocuments.keys()) : undefined,
     now,
+    tracing,
     createContext: async (viewer, requestId, execution) => {
-      const { db: requestDb, fillsSince } = await reads.forRequest(viewer?.workspaceId, execution);
+      const { db: requestDb, fillsSince } = await reads.forRequest(viewer?.workspaceId, execution, execution.trace?.statements);
       return createRequestContext(viewer, requestId, execution, {
         db: requestDb,
         fillsSince,
@@ -219,6 +236,7 @@ export async function createApp(config: Config, database: DatabaseHandle, logger
   return {
     http: server,
     warmed: warming,
+    tracing,
     listen: () =>
       new Promise((resolve, reject) => {
         server.once('error', reject);
@@ -246,6 +264,8 @@ export async function createApp(config: Config, database: DatabaseHandle, logger
       await views.close();
       await cache.close();
       stopTimingStatements();
+      // Last: the spans of the requests that just finished are exported before the process ends.
+      await tracing?.shutdown();
     },
   };
 }

@@ -1,6 +1,7 @@
 // Every knob of cardfile, with its default, parsed and validated in one place.
 // The README's "Configuration" table lists the same names; keep the two together.
 import path from 'node:path';
+import { type TraceSettings, traceSettingsFrom } from './observability/trace-settings.js';
 import { allowedOriginsFrom } from './rum/origins.js';
 
 export interface Config {
@@ -18,6 +19,8 @@ export interface Config {
   nodeEnv: string;
   production: boolean;
   logLevel: string;
+  /** OpenTelemetry trace export (OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_SERVICE_NAME); undefined: tracing off. */
+  traces: TraceSettings | undefined;
   /** postgres.js pool size per instance. */
   dbPoolMax: number;
   /** Prepare each statement shape once per connection (false behind a transaction-mode pooler). */
@@ -145,6 +148,7 @@ export function loadConfig(env: Env = process.env): Config {
     nodeEnv,
     production,
     logLevel: env.LOG_LEVEL || (nodeEnv === 'test' ? 'silent' : 'info'),
+    traces: traceSettingsFrom(env),
     dbPoolMax: integer(env, 'DB_POOL_MAX', 10, 1, 1000),
     dbPrepare: flag(env, 'DB_PREPARE', true),
     slowQueryMs: integer(env, 'SLOW_QUERY_MS', 50, 0, 3_600_000),

@@ -14,6 +14,7 @@
 // L2, which every purge has reached by then, decides.
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../observability/logger.js';
+import type { RequestTrace } from '../observability/request-trace.js';
 import type { CachedResponse } from './entry.js';
 import type { CacheKeys } from './keys.js';
 import type { MemoryTier } from './memory-tier.js';
@@ -143,8 +144,11 @@ export class ResponseCache {
     this.localSequences.set(workspaceId, (this.localSequences.get(workspaceId) ?? 0) + 1);
   }
 
-  /** Looks a response up in L1, then L2. A miss returns the ticket to store its result with. */
-  async lookup(key: string, workspaceId: number): Promise<Hit | FillTicket> {
+  /**
+   * Looks a response up in L1, then L2. A miss returns the ticket to store its result with. With a
+   * trace, each tier's lookup is a span.
+   */
+  async lookup(key: string, workspaceId: number, trace?: RequestTrace): Promise<Hit | FillTicket> {
     const now = this.options.now();
     const ticket: FillTicket = {
       workspaceId,
@@ -153,27 +157,39 @@ export class ResponseCache {
     };
     // Without its missed purges, Redis may answer with what a write of this instance replaced.
     if (this.unsent.has(workspaceId) && !(await this.sendPurge(workspaceId, []))) return ticket;
+    const l1Done = this.memory && trace?.cacheLookup('l1');
     const local = this.memory?.get(key, now);
     if (local && (await this.stillCurrent(local, workspaceId))) {
-      if (local.freshUntil > now) return { entry: local, tier: 'l1', stale: false };
+      if (local.freshUntil > now) {
+        l1Done?.('hit');
+        return { entry: local, tier: 'l1', stale: false };
+      }
+      l1Done?.('stale');
       // Stale here: another instance may already have refreshed it into Redis.
+      const l2Done = this.options.redis && trace?.cacheLookup('l2');
       const shared = await this.freshFromRedis(key, workspaceId, now);
+      l2Done?.(shared ? 'hit' : 'miss');
       if (shared) {
         this.remember(key, shared.entry, shared.sequence);
         return { entry: shared.entry, tier: 'l2', stale: false };
       }
       return { entry: local, tier: 'l1', stale: true };
     }
+    l1Done?.('miss');
     if (this.options.redis) {
+      const l2Done = trace?.cacheLookup('l2');
       try {
         const { entry, sequence } = await this.options.redis.get(key, workspaceId);
         ticket.redisSequence = sequence;
         if (entry && entry.staleUntil > now) {
+          l2Done?.(entry.freshUntil <= now ? 'stale' : 'hit');
           // Copy into L1 only if no purge for this workspace happened while Redis answered.
           if (this.memory && (this.localSequences.get(workspaceId) ?? 0) === ticket.localSequence) this.remember(key, entry, sequence);
           return { entry, tier: 'l2', stale: entry.freshUntil <= now };
         }
+        l2Done?.('miss');
       } catch {
+        l2Done?.('error');
         this.options.events.failed('l2-get');
       }
     }

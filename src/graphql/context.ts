@@ -4,6 +4,7 @@ import type { EntityType } from '../cache/entity-cache.js';
 import type { Database } from '../db/client.js';
 import { forbidden, unauthenticated } from '../errors.js';
 import type { WorkspaceLoaders } from '../loaders/workspace-loaders.js';
+import type { RequestTrace } from '../observability/request-trace.js';
 
 /** A row a mutation wrote, for the entity cache to keep (write-through). */
 export interface WrittenRow {
@@ -33,6 +34,8 @@ export interface ExecutionRecord {
   dependencies: Set<string>;
   /** SQL statements the execution sent. */
   statements: number;
+  /** The request's trace when tracing is on: phases, loader batches and statements go under it. */
+  trace: RequestTrace | undefined;
 }
 
 export interface RequestContext {

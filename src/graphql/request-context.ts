@@ -5,6 +5,7 @@ import type { Viewer } from '../auth/viewer.js';
 import type { EntityCache } from '../cache/entity-cache.js';
 import type { Database } from '../db/client.js';
 import { createWorkspaceLoaders } from '../loaders/workspace-loaders.js';
+import type { RequestTrace } from '../observability/request-trace.js';
 import type { ExecutionRecord, RequestContext, WrittenRow } from './context.js';
 
 export interface ContextParts {
@@ -31,7 +32,7 @@ export function createRequestContext(viewer: Viewer | null, requestId: string, e
       id: viewer.workspaceId,
       viewer,
       db: parts.db,
-      loaders: createWorkspaceLoaders(parts.db, viewer.workspaceId, parts.loaderMaxBatchSize, dependsOn, parts.entities, parts.fillsSince, parts.onBatch),
+      loaders: createWorkspaceLoaders(parts.db, viewer.workspaceId, parts.loaderMaxBatchSize, dependsOn, parts.entities, parts.fillsSince, parts.onBatch, execution.trace),
       dependsOn,
       invalidate: (tags, written = []) => parts.invalidate(viewer.workspaceId, tags, written),
       recordView: (contactId) => parts.recordView(viewer.workspaceId, contactId),
@@ -39,7 +40,7 @@ export function createRequestContext(viewer: Viewer | null, requestId: string, e
   };
 }
 
-/** A new execution record, for a request about to run. */
-export function newExecutionRecord(): ExecutionRecord {
-  return { operation: undefined, hadErrors: false, dependencies: new Set(), statements: 0 };
+/** A new execution record, for a request about to run (`trace`: the request's, when tracing is on). */
+export function newExecutionRecord(trace?: RequestTrace): ExecutionRecord {
+  return { operation: undefined, hadErrors: false, dependencies: new Set(), statements: 0, trace };
 }

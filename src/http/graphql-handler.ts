@@ -13,6 +13,8 @@ import type { CacheOutcome, FillTicket, ResponseCache } from '../cache/response-
 import type { ExecutionRecord, RequestContext } from '../graphql/context.js';
 import type { OperationKinds } from '../graphql/operation-kind.js';
 import { newExecutionRecord } from '../graphql/request-context.js';
+import type { RequestTrace } from '../observability/request-trace.js';
+import type { Tracing } from '../observability/tracing.js';
 import { writeCachedResponse } from './cached-response.js';
 import { graphQLParamsOf } from './graphql-params.js';
 import { BodyError, readBody } from './request-body.js';
@@ -40,6 +42,8 @@ export interface GraphQLHandlerOptions {
   publishedNames?: ReadonlyMap<string, string>;
   /** Told of every request once answered: the per-request log line and metrics. */
   onAnswered?: (answered: AnsweredRequest) => void;
+  /** Set when tracing is on: a root span per request, with the spans of its work under it. */
+  tracing?: Tracing;
 }
 
 /** One answered GraphQL request, as logged and measured. */
@@ -112,8 +116,8 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
   const { apollo, cache } = options;
 
   /** Runs one operation through Apollo and decides whether its answer may be cached. */
-  async function execute(httpGraphQLRequest: HTTPGraphQLRequest, viewer: Viewer | null, viewerError: unknown, requestId: string): Promise<Execution> {
-    const execution = newExecutionRecord();
+  async function execute(httpGraphQLRequest: HTTPGraphQLRequest, viewer: Viewer | null, viewerError: unknown, requestId: string, trace?: RequestTrace): Promise<Execution> {
+    const execution = newExecutionRecord(trace);
     const result = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest,
       context: async () => {
@@ -190,12 +194,20 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
   const handle = async (request: IncomingMessage, response: ServerResponse, search: string): Promise<number> => {
     const started = performance.now();
     const record: RequestRecord = { requestId: randomUUID(), operation: 'other', outcome: 'refused', workspaceId: undefined, statements: 0 };
-    const status = await serve(request, response, search, record);
+    const trace = options.tracing?.startRequest(request.method ?? 'GET', request.headers);
+    const serving = serve(request, response, search, record, trace);
+    if (trace) {
+      serving.then(
+        (status) => trace.end({ ...record, status }),
+        () => trace.end({ ...record, status: 500 }),
+      );
+    }
+    const status = await serving;
     options.onAnswered?.({ ...record, status, seconds: (performance.now() - started) / 1000 });
     return status;
   };
 
-  const serve = async (request: IncomingMessage, response: ServerResponse, search: string, record: RequestRecord): Promise<number> => {
+  const serve = async (request: IncomingMessage, response: ServerResponse, search: string, record: RequestRecord, trace?: RequestTrace): Promise<number> => {
     const { requestId } = record;
     const method = request.method ?? 'GET';
     const json = method === 'POST' && isJson(request.headers['content-type']);
@@ -255,7 +267,7 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
     record.workspaceId = viewer?.workspaceId;
     const isQuery = cache.enabled && viewer && params && options.operationKinds.kindOf(params.documentHash, params.operationName, params.query) === 'query';
     if (!isQuery || !parsed || !params || !viewer) {
-      const result = await execute(apolloRequest(), viewer, viewerError, requestId);
+      const result = await execute(apolloRequest(), viewer, viewerError, requestId, trace);
       // A document that arrived as a bare hash is known once it ran: the next request can use the cache.
       if (params && result.operation) options.operationKinds.remember(params.documentHash, params.operationName, result.operation);
       options.onCacheOutcome?.('bypass', operationLabel);
@@ -267,7 +279,7 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
     // Known to be a query by now, so whether its document holds one operation is known too.
     parsed.keyPart ??= requestPart(params.documentHash, options.operationKinds.keyName(params.documentHash, params.operationName), params.variables);
     const key = options.keys.responseFor(viewer.workspaceId, viewer.role, parsed.keyPart);
-    const found = await cache.lookup(key, viewer.workspaceId);
+    const found = await cache.lookup(key, viewer.workspaceId, trace);
     if ('entry' in found) {
       const outcome: CacheOutcome = found.stale ? 'stale' : found.tier === 'l1' ? 'hit-l1' : 'hit-l2';
       if (found.stale) {
@@ -296,7 +308,7 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
     // share an execution.
     const flightKey = `${key}:${params.query === undefined ? 'hash' : 'document'}`;
     const { value: result, shared } = await cache.singleFlight(flightKey, ticket, async () => {
-      const executed = await execute(apolloRequest(), viewer, undefined, requestId);
+      const executed = await execute(apolloRequest(), viewer, undefined, requestId, trace);
       if (executed.entry) void cache.store(key, executed.entry, ticket);
       return executed;
     });

@@ -15,6 +15,7 @@ import { tagsByContactIds, tagsByIds } from '../db/repositories/tags.js';
 import type { CompanyRow, ContactRow, NoteRow, TagRow } from '../db/schema.js';
 import type { EntityCache, EntityType } from '../cache/entity-cache.js';
 import { tag } from '../cache/keys.js';
+import type { RequestTrace } from '../observability/request-trace.js';
 
 type Batch<V> = (ids: readonly number[]) => Promise<V[]>;
 
@@ -60,6 +61,8 @@ export function createWorkspaceLoaders(
   fillsSince?: string,
   /** Told of each batch's size, by loader name (the batch-size metric). */
   onBatch: (loader: string, size: number) => void = () => {},
+  /** The request's trace, when tracing is on: a span per batch. */
+  trace?: RequestTrace,
 ) {
   // Rows by id come from the entity cache where a current copy exists, else from SQL.
   const cached =
@@ -67,11 +70,20 @@ export function createWorkspaceLoaders(
     (ids: readonly number[]) =>
       entities ? entities.load(workspaceId, type, ids, load, fillsSince) : load(ids);
   const options = { maxBatchSize };
+  // Traced or not is decided once per loader, when the request's loaders are made.
   const loader = <V>(name: string, batch: Batch<V>) =>
-    new DataLoader<number, V>((ids) => {
-      onBatch(name, ids.length);
-      return batch(ids);
-    }, options);
+    new DataLoader<number, V>(
+      trace
+        ? (ids) => {
+            onBatch(name, ids.length);
+            return trace.around(`dataloader.batch ${name}`, { 'cardfile.loader.name': name, 'cardfile.loader.batch_size': ids.length }, () => batch(ids));
+          }
+        : (ids) => {
+            onBatch(name, ids.length);
+            return batch(ids);
+          },
+      options,
+    );
 
   // Nested pages: parents asking for the same page shape share one batch (one LATERAL statement).
   const pageLoaders = <V>(name: string, load: (ids: readonly number[], scan: Scan) => Promise<Map<number, V[]>>, tagOf: (id: number) => string) => {

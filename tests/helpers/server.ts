@@ -1,5 +1,6 @@
 // Starts the real cardfile HTTP server in-process on a free port, over a test database, and
 // speaks HTTP to it the way clients do.
+import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { type App, createApp } from '../../src/app.js';
 import { issueToken } from '../../src/auth/tokens.js';
 import { loadConfig } from '../../src/config.js';
@@ -51,6 +52,8 @@ export interface StartOptions {
   now?: () => number;
   /** Where the server logs (silent by default, or TEST_LOG_LEVEL). */
   logger?: Logger;
+  /** Turns tracing on, with spans going to this processor. */
+  spanProcessor?: SpanProcessor;
 }
 
 /**
@@ -68,7 +71,7 @@ export async function startTestServer(env: Record<string, string> = {}, options:
     ...env,
   });
   const logger = options.logger ?? createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
-  const app = await createApp(config, database, logger, { now: options.now });
+  const app = await createApp(config, database, logger, { now: options.now, spanProcessor: options.spanProcessor });
   const url = await app.listen();
 
   const request = (path: string, init?: RequestInit) => fetch(`${url}${path}`, init);

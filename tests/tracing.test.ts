@@ -7,6 +7,9 @@ import type { AddressInfo } from 'node:net';
 import { isSpanContextValid, SpanKind, trace } from '@opentelemetry/api';
 import { InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type postgres from 'postgres';
+import { observedPostgres, recordingRoute, type StatementDatabase } from '../src/db/observed-client.js';
+import { routedClient } from '../src/db/replicas/routed-client.js';
 import { createWorkspace, startTestServer, type TestServer, type Workspace } from './helpers/server.js';
 
 // A parameter value that must never reach a span: searched for in everything exported.
@@ -265,5 +268,48 @@ describe('the OTLP/HTTP exporter', () => {
     } finally {
       await new Promise((resolve) => collector.close(resolve));
     }
+  });
+});
+
+describe('statement spans with read replicas', () => {
+  /** A stand-in for a postgres.js client: each statement answers `rows`, and is recorded as sent. */
+  function fakeClient(sent: string[], name: string) {
+    return {
+      unsafe: (text: string) => {
+        const query = {
+          values: () => query,
+          then: (onFulfilled?: (rows: unknown) => unknown, onRejected?: (error: unknown) => unknown) => {
+            sent.push(`${name}: ${text}`);
+            return Promise.resolve([]).then(onFulfilled, onRejected);
+          },
+        };
+        return query;
+      },
+    } as unknown as postgres.Sql;
+  }
+
+  it('name the database each statement went to, as the request was routed', async () => {
+    const sent: string[] = [];
+    const observed: Array<{ text: string; database: StatementDatabase; settled: boolean }> = [];
+    const picks = [0, undefined, 0];
+    const recorded = recordingRoute({ replica: () => picks.shift() });
+    const replicas = { clients: [fakeClient(sent, 'replica')], failed: () => {}, sent: () => {} };
+    const client = observedPostgres(routedClient(fakeClient(sent, 'primary'), replicas, recorded.route), (text, database) => {
+      const entry = { text, database, settled: false };
+      observed.push(entry);
+      return () => void (entry.settled = true);
+    }, recorded.databaseOfLast);
+
+    // As Drizzle does: the statement is made, then awaited (with .values() for rows as arrays).
+    await client.unsafe('select 1 where $1').values();
+    await client.unsafe('select 2 where $1');
+    await client.unsafe('select 3 where $1');
+
+    expect(sent).toEqual(['replica: select 1 where $1', 'primary: select 2 where $1', 'replica: select 3 where $1']);
+    expect(observed).toEqual([
+      { text: 'select 1 where $1', database: 'replica', settled: true },
+      { text: 'select 2 where $1', database: 'primary', settled: true },
+      { text: 'select 3 where $1', database: 'replica', settled: true },
+    ]);
   });
 });

@@ -62,10 +62,10 @@ interface Measured {
 }
 
 /** Warms up (not measured), then measures, reading cardfile's metrics around the measured window. */
-async function measure(server: ServerUnderTest, plan: LoadPlan, cardfileMetrics: boolean): Promise<Measured> {
+async function measure(server: ServerUnderTest, plan: LoadPlan, cardfileMetrics: boolean, connections = options.connections): Promise<Measured> {
   const load = await runLoad({
     baseUrl: server.baseUrl,
-    connections: options.connections,
+    connections,
     warmupSeconds: options.warmupSeconds,
     durationSeconds: options.durationSeconds,
     plan,
@@ -257,8 +257,14 @@ await withServer(['miss', 'deep-page', 'search'], () => startCardfile('RESPONSE_
       headers: reader,
     }));
     await fetchPage(server.baseUrl, requests[0]!);
-    record('search', await measure(server, { kind: 'pick', requests, minResponseBytes: SEARCH_MIN_BYTES }, true), {
-      notes: `${requests.length} fragments of 3-5 letters`,
+    const plan: LoadPlan = { kind: 'pick', requests, minResponseBytes: SEARCH_MIN_BYTES };
+    // The target is the time one search takes (one user typing), so it is measured on one
+    // connection: with 20, p50 is mostly the wait behind the 19 others on a database-bound path.
+    const loaded = await measure(server, plan, true);
+    record('search', await measure(server, plan, true, 1), {
+      notes:
+        `${requests.length} fragments of 3-5 letters, one connection; ` +
+        `with ${options.connections}: ${loaded.load.requestsPerSecond.toFixed(0)} req/s, p50 ${loaded.load.p50Ms} ms, p99 ${loaded.load.p99Ms} ms`,
     });
   });
 });

@@ -90,3 +90,32 @@ describe('the kept contact count', () => {
     expect(filtered.body.data.contacts.totalCount).toBe(await reported(north));
   });
 });
+
+describe('filtered counts', () => {
+  const COUNTED = `query Counted($search: String) {
+    contacts(first: 2, filter: { search: $search }) { totalCount totalCountExact edges { node { id } } }
+  }`;
+
+  it('counts a filter exactly up to 1,000 matches, and past that says 1,000 and not exact', async () => {
+    const big = await createWorkspace(server.db, 'big', 1_050);
+    const all = await server.graphql(COUNTED, {}, big.reader);
+    expect(all.body.data.contacts).toMatchObject({ totalCount: 1_050, totalCountExact: true });
+    // Every seeded email ends in example.com or example.org: all 1,050 match.
+    const common = await server.graphql(COUNTED, { search: 'example' }, big.reader);
+    expect(common.body.errors).toBeUndefined();
+    expect(common.body.data.contacts).toMatchObject({ totalCount: 1_000, totalCountExact: false });
+    expect(common.body.data.contacts.edges).toHaveLength(2);
+    // A rarer fragment: counted exactly, and equal to what the database holds.
+    const [row] = await server.database.query<{ name: string }>(
+      `select lower(last_name) as name from contacts where workspace_id = (select id from workspaces where name = 'big') order by id limit 1`,
+    );
+    const fragment = row!.name.slice(0, 5);
+    const [matches] = await server.database.query<{ n: unknown }>(
+      `select count(*) as n from contacts where workspace_id = (select id from workspaces where name = 'big') and deleted_at is null and search_text like $1`,
+      [`%${fragment}%`],
+    );
+    const rare = await server.graphql(COUNTED, { search: fragment }, big.reader);
+    expect(Number(matches!.n)).toBeLessThan(1_000);
+    expect(rare.body.data.contacts).toMatchObject({ totalCount: Number(matches!.n), totalCountExact: true });
+  });
+});

@@ -69,3 +69,13 @@ it('the guard itself sees a sequential scan where no index applies', async () =>
   const plans = await plansOf(() => database.db.select({ id: contacts.id }).from(contacts).where(eq(contacts.phone, '+1 555 0100')));
   expect(plans.flatMap(({ plan }) => sequentialScans(plan))).toContain('contacts');
 });
+
+it('accepts a sequential scan only right under a Limit, and only for a query marked as stopping early', async () => {
+  const unlimited = await plansOf(() => database.db.select({ id: contacts.id }).from(contacts).where(eq(contacts.phone, '+1 555 0100')));
+  const limited = await plansOf(() => database.db.select({ id: contacts.id }).from(contacts).where(eq(contacts.phone, '+1 555 0100')).limit(5));
+  const marked = { group: 'counts', name: 'marked', run: async () => undefined, limitBounded: 'stops after 5 rows' } as const;
+  const unmarked = { group: 'counts', name: 'unmarked', run: async () => undefined } as const;
+  expect(planProblems(marked, unlimited)).toContain('Seq Scan on contacts');
+  expect(planProblems(unmarked, limited)).toContain('Seq Scan on contacts');
+  expect(planProblems(marked, limited)).toEqual([]);
+});

@@ -26,7 +26,9 @@ export interface ConnectionModel<T> {
   totalCount: () => Promise<number>;
 }
 
-export type ContactConnectionModel = ConnectionModel<ContactRow>;
+export interface ContactConnectionModel extends ConnectionModel<ContactRow> {
+  totalCountExact: () => Promise<boolean>;
+}
 export type CompanyConnectionModel = ConnectionModel<CompanyRow>;
 export type NoteConnectionModel = ConnectionModel<NoteRow>;
 export type ContactEdgeModel = EdgeModel<ContactRow>;

@@ -23,7 +23,7 @@ type Documents = {
     "mutation CreateTag($name: String!) {\n  createTag(input: {name: $name}) {\n    tag {\n      id\n      name\n    }\n  }\n}": typeof types.CreateTagDocument,
     "mutation DeleteContact($id: ID!) {\n  deleteContact(input: {id: $id}) {\n    deletedId\n  }\n}": typeof types.DeleteContactDocument,
     "mutation RecordContactView($contactId: ID!) {\n  recordContactView(input: {contactId: $contactId}) {\n    contactId\n  }\n}": typeof types.RecordContactViewDocument,
-    "query SearchContacts($search: String!, $first: Int = 10) {\n  contacts(first: $first, filter: {search: $search}) {\n    edges {\n      node {\n        id\n        firstName\n        lastName\n        email\n        company {\n          id\n          name\n        }\n      }\n    }\n    totalCount\n  }\n}": typeof types.SearchContactsDocument,
+    "query SearchContacts($search: String!, $first: Int = 10) {\n  contacts(first: $first, filter: {search: $search}) {\n    edges {\n      node {\n        id\n        firstName\n        lastName\n        email\n        company {\n          id\n          name\n        }\n      }\n    }\n    totalCount\n    totalCountExact\n  }\n}": typeof types.SearchContactsDocument,
     "mutation TagContact($contactId: ID!, $tagId: ID!) {\n  tagContact(input: {contactId: $contactId, tagId: $tagId}) {\n    contact {\n      id\n      version\n      tags {\n        id\n        name\n      }\n    }\n  }\n}": typeof types.TagContactDocument,
     "query Tags {\n  tags {\n    id\n    name\n  }\n}": typeof types.TagsDocument,
     "mutation UntagContact($contactId: ID!, $tagId: ID!) {\n  untagContact(input: {contactId: $contactId, tagId: $tagId}) {\n    contact {\n      id\n      version\n      tags {\n        id\n        name\n      }\n    }\n  }\n}": typeof types.UntagContactDocument,
@@ -40,7 +40,7 @@ const documents: Documents = {
     "mutation CreateTag($name: String!) {\n  createTag(input: {name: $name}) {\n    tag {\n      id\n      name\n    }\n  }\n}": types.CreateTagDocument,
     "mutation DeleteContact($id: ID!) {\n  deleteContact(input: {id: $id}) {\n    deletedId\n  }\n}": types.DeleteContactDocument,
     "mutation RecordContactView($contactId: ID!) {\n  recordContactView(input: {contactId: $contactId}) {\n    contactId\n  }\n}": types.RecordContactViewDocument,
-    "query SearchContacts($search: String!, $first: Int = 10) {\n  contacts(first: $first, filter: {search: $search}) {\n    edges {\n      node {\n        id\n        firstName\n        lastName\n        email\n        company {\n          id\n          name\n        }\n      }\n    }\n    totalCount\n  }\n}": types.SearchContactsDocument,
+    "query SearchContacts($search: String!, $first: Int = 10) {\n  contacts(first: $first, filter: {search: $search}) {\n    edges {\n      node {\n        id\n        firstName\n        lastName\n        email\n        company {\n          id\n          name\n        }\n      }\n    }\n    totalCount\n    totalCountExact\n  }\n}": types.SearchContactsDocument,
     "mutation TagContact($contactId: ID!, $tagId: ID!) {\n  tagContact(input: {contactId: $contactId, tagId: $tagId}) {\n    contact {\n      id\n      version\n      tags {\n        id\n        name\n      }\n    }\n  }\n}": types.TagContactDocument,
     "query Tags {\n  tags {\n    id\n    name\n  }\n}": types.TagsDocument,
     "mutation UntagContact($contactId: ID!, $tagId: ID!) {\n  untagContact(input: {contactId: $contactId, tagId: $tagId}) {\n    contact {\n      id\n      version\n      tags {\n        id\n        name\n      }\n    }\n  }\n}": types.UntagContactDocument,
@@ -101,7 +101,7 @@ export function graphql(source: "mutation RecordContactView($contactId: ID!) {\n
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "query SearchContacts($search: String!, $first: Int = 10) {\n  contacts(first: $first, filter: {search: $search}) {\n    edges {\n      node {\n        id\n        firstName\n        lastName\n        email\n        company {\n          id\n          name\n        }\n      }\n    }\n    totalCount\n  }\n}"): (typeof documents)["query SearchContacts($search: String!, $first: Int = 10) {\n  contacts(first: $first, filter: {search: $search}) {\n    edges {\n      node {\n        id\n        firstName\n        lastName\n        email\n        company {\n          id\n          name\n        }\n      }\n    }\n    totalCount\n  }\n}"];
+export function graphql(source: "query SearchContacts($search: String!, $first: Int = 10) {\n  contacts(first: $first, filter: {search: $search}) {\n    edges {\n      node {\n        id\n        firstName\n        lastName\n        email\n        company {\n          id\n          name\n        }\n      }\n    }\n    totalCount\n    totalCountExact\n  }\n}"): (typeof documents)["query SearchContacts($search: String!, $first: Int = 10) {\n  contacts(first: $first, filter: {search: $search}) {\n    edges {\n      node {\n        id\n        firstName\n        lastName\n        email\n        company {\n          id\n          name\n        }\n      }\n    }\n    totalCount\n    totalCountExact\n  }\n}"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -74,20 +74,42 @@ const isUnfiltered = (filter: ContactFilter) =>
   !filter.search && filter.companyId === undefined && !filter.updatedAfter && !(filter.tagIds && filter.tagIds.length > 0);
 
 /**
- * How many contacts match. The whole workspace's count is read from the counter the triggers keep
- * (drizzle/0005), since counting 100,000 rows for every first page would cost more than the page;
- * filtered counts are counted, on the filter's index.
+ * Matches a filtered list counts at most: past this, totalCount is this number and
+ * totalCountExact is false. A search for a common fragment matches tens of thousands of a large
+ * workspace's contacts, and counting them means reading every one of those rows (hundreds of ms
+ * at a million contacts), where the page itself reads a handful; a bounded count keeps the
+ * search box as fast as its page, and a list UI shows "1,000+" past it anyway.
  */
-export async function countContacts(db: Database, workspaceId: number, filter: ContactFilter): Promise<number> {
+export const FILTERED_COUNT_LIMIT = 1000;
+
+export interface ContactCount {
+  count: number;
+  /** False when the count stopped at FILTERED_COUNT_LIMIT: `count` is a lower bound. */
+  exact: boolean;
+}
+
+/**
+ * How many live contacts match. The unfiltered count of a workspace is kept by triggers
+ * (drizzle/0005): one row read, at any size. A filtered count reads the matches, up to
+ * FILTERED_COUNT_LIMIT of them.
+ */
+export async function countContacts(db: Database, workspaceId: number, filter: ContactFilter): Promise<ContactCount> {
   if (isUnfiltered(filter)) {
     const [kept] = await db
       .select({ n: workspaceContactCounts.contacts })
       .from(workspaceContactCounts)
       .where(eq(workspaceContactCounts.workspaceId, workspaceId));
-    return kept?.n ?? 0;
+    return { count: kept?.n ?? 0, exact: true };
   }
-  const [row] = await db.select({ n: count() }).from(contacts).where(and(...filterConditions(workspaceId, filter)));
-  return row?.n ?? 0;
+  const matches = db
+    .select({ one: sql`1` })
+    .from(contacts)
+    .where(and(...filterConditions(workspaceId, filter)))
+    .limit(FILTERED_COUNT_LIMIT + 1)
+    .as('matches');
+  const [row] = await db.select({ n: count() }).from(matches);
+  const n = row?.n ?? 0;
+  return n > FILTERED_COUNT_LIMIT ? { count: FILTERED_COUNT_LIMIT, exact: false } : { count: n, exact: true };
 }
 
 export async function contactsByIds(db: Database, workspaceId: number, ids: readonly number[]): Promise<ContactRow[]> {

@@ -97,8 +97,13 @@ export type ContactConnection = {
   __typename?: 'ContactConnection';
   edges: Array<ContactEdge>;
   pageInfo: PageInfo;
-  /** How many contacts match the filter, across all pages. */
+  /**
+   * How many contacts match the filter, across all pages. Exact for the whole workspace at any size;
+   * a filtered list counts at most 1,000 matches, and past that says 1,000 with totalCountExact false.
+   */
   totalCount: Scalars['Int']['output'];
+  /** False when totalCount is a lower bound: the filter matched more contacts than are counted (1,000). */
+  totalCountExact: Scalars['Boolean']['output'];
 };
 
 export type ContactEdge = {
@@ -615,6 +620,7 @@ export type ContactConnectionResolvers<ContextType = RequestContext, ParentType 
   edges?: Resolver<Array<ResolversTypes['ContactEdge']>, ParentType, ContextType>;
   pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
   totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  totalCountExact?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
 };
 
 export type ContactEdgeResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ContactEdge'] = ResolversParentTypes['ContactEdge']> = {

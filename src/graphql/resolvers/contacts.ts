@@ -2,6 +2,7 @@ import {
   type ContactFilter,
   type ContactFields,
   type ContactOrderField,
+  type ContactCount,
   countContacts,
   createContact,
   listContacts,
@@ -129,7 +130,13 @@ export const contactResolvers: Resolvers = {
         workspace.dependsOn(tag.contact(row.id));
         workspace.loaders.contact.prime(row.id, row);
       }
-      return toConnection(rows, page, scope, keysetOf[field], () => countContacts(workspace.db, workspace.id, filter));
+      // totalCount and totalCountExact share one count, run only if either is asked for.
+      let counted: Promise<ContactCount> | undefined;
+      const count = () => (counted ??= countContacts(workspace.db, workspace.id, filter));
+      return {
+        ...toConnection(rows, page, scope, keysetOf[field], async () => (await count()).count),
+        totalCountExact: async () => (await count()).exact,
+      };
     },
   },
 

@@ -1,0 +1,60 @@
+// The cost of an operation: an upper bound on the fields it can resolve. Each field counts 1 plus
+// its selection; a paginated field (one that takes `first`/`last`) counts its selection once per
+// item it may return, so nested pages multiply: 100 contacts with 100 notes each cost ~40,000,
+// while the published list page of 50 costs ~900.
+//
+// graphql-armor's cost limit weighs objects, scalars and depth but knows nothing of page sizes, so
+// the cost comes from graphql-query-complexity with an estimator of our own. It runs once the
+// operation and its variables are known (a page size is usually a variable, which a validation
+// rule cannot see); Apollo's validation cache makes no difference to it.
+import type { ApolloServerPlugin } from '@apollo/server';
+import type { DocumentNode, GraphQLSchema } from 'graphql';
+import { type ComplexityEstimator, getComplexity } from 'graphql-query-complexity';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../pagination.js';
+import { limitError } from './limit-error.js';
+
+function pageSizeOf(args: Record<string, unknown>): number {
+  const requested = typeof args.first === 'number' ? args.first : typeof args.last === 'number' ? args.last : DEFAULT_PAGE_SIZE;
+  // Beyond the contract's maximum the resolver refuses the argument itself (BAD_USER_INPUT naming
+  // it): counted at the maximum, such a request gets that clearer error rather than this one.
+  return Math.max(0, Math.min(requested, MAX_PAGE_SIZE));
+}
+
+const paginatedFieldCost: ComplexityEstimator = ({ field, args, childComplexity }) => {
+  const paginated = field.args.some((arg) => arg.name === 'first' || arg.name === 'last');
+  return 1 + (paginated ? pageSizeOf(args) : 1) * childComplexity;
+};
+
+const TOO_MUCH = 'The query asks for too much at once: request smaller pages or fewer nested lists.';
+
+/** Selections the counting visits at most; past this, counting stops and the query is refused. */
+const MAX_QUERY_NODES = 10_000;
+
+/** graphql-query-complexity throws (not reports) this one error when it stops counting. */
+const tooManyNodes = (error: unknown) => error instanceof Error && /maximum allowed number of nodes/.test(error.message);
+
+export function operationCost(schema: GraphQLSchema, document: DocumentNode, operationName: string | undefined, variables: Record<string, unknown> = {}): number {
+  return getComplexity({ schema, query: document, operationName, variables, estimators: [paginatedFieldCost], maxQueryNodes: MAX_QUERY_NODES });
+}
+
+export function queryCostPlugin<Context extends object>(schema: GraphQLSchema, maxCost: number): ApolloServerPlugin<Context> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ document, operationName, request }) {
+          let cost: number;
+          try {
+            cost = operationCost(schema, document, operationName ?? undefined, request.variables ?? {});
+          } catch (error) {
+            // Too many selections to even count (fragments spread into each other): refused.
+            if (tooManyNodes(error)) throw limitError(TOO_MUCH);
+            // Variables that do not fit the operation: execution refuses them with a clearer,
+            // coded error, and nothing runs.
+            return;
+          }
+          if (cost > maxCost) throw limitError(TOO_MUCH);
+        },
+      };
+    },
+  };
+}

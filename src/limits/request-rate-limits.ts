@@ -1,0 +1,90 @@
+// Per-token and per-address request rate limits for /graphql, counted in Redis when there is one,
+// so that every instance shares the same counts, and in process otherwise. A Redis that is down,
+// slow or behind an open circuit never fails a request: the request is counted in process instead,
+// which keeps each instance within the limit on its own until Redis answers again.
+import { createHash } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { RedisConnection } from '../cache/redis-connection.js';
+import { clientAddressOf } from './client-address.js';
+import { RedisWindow } from './redis-window.js';
+import type { LimitSettings } from './settings.js';
+import { type Counted, WindowCounter } from './window-counter.js';
+
+export type RateLimitSettings = Pick<LimitSettings, 'rateLimitPerToken' | 'rateLimitPerIp' | 'rateLimitWindowMs' | 'trustProxyHops'>;
+
+/** Keys the in-process fallback tracks at once; also the cap on its memory. */
+const MAX_LOCAL_KEYS = 100_000;
+
+export interface RateLimited {
+  /** Whole seconds until the exceeded window ends (Retry-After). */
+  retryAfterSeconds: number;
+  scope: 'token' | 'address';
+}
+
+interface Check {
+  key: string;
+  limit: number;
+  scope: RateLimited['scope'];
+}
+
+export class RequestRateLimits {
+  private readonly local: WindowCounter;
+  private readonly shared: RedisWindow | undefined;
+  private readonly prefix: string;
+
+  constructor(
+    private readonly settings: RateLimitSettings,
+    redis: RedisConnection | undefined,
+    namespace: string,
+    now: () => number = Date.now,
+  ) {
+    this.local = new WindowCounter(settings.rateLimitWindowMs, MAX_LOCAL_KEYS, now);
+    this.shared = redis && new RedisWindow(redis, settings.rateLimitWindowMs);
+    this.prefix = `${namespace}:rl:`;
+  }
+
+  get enabled(): boolean {
+    return this.settings.rateLimitPerToken > 0 || this.settings.rateLimitPerIp > 0;
+  }
+
+  private checksFor(request: IncomingMessage): Check[] {
+    const checks: Check[] = [];
+    const authorization = request.headers.authorization?.trim();
+    if (this.settings.rateLimitPerToken > 0 && authorization) {
+      // A digest, not the token: Redis (and its dumps) never hold a credential.
+      const digest = createHash('sha256').update(authorization).digest('base64url');
+      checks.push({ key: `${this.prefix}t:${digest}`, limit: this.settings.rateLimitPerToken, scope: 'token' });
+    }
+    if (this.settings.rateLimitPerIp > 0) {
+      const address = clientAddressOf(request, this.settings.trustProxyHops);
+      checks.push({ key: `${this.prefix}ip:${address}`, limit: this.settings.rateLimitPerIp, scope: 'address' });
+    }
+    return checks;
+  }
+
+  private async count(keys: string[]): Promise<Counted[]> {
+    if (this.shared) {
+      try {
+        return await this.shared.hit(keys);
+      } catch {
+        // Redis unavailable (RedisConnection has logged it and may open its circuit): counted here.
+      }
+    }
+    return keys.map((key) => this.local.hit(key));
+  }
+
+  /** Counts the request; undefined when it may go on, otherwise how long its client must wait. */
+  async check(request: IncomingMessage): Promise<RateLimited | undefined> {
+    const checks = this.checksFor(request);
+    if (checks.length === 0) return undefined;
+    const counted = await this.count(checks.map((check) => check.key));
+    let refused: RateLimited | undefined;
+    for (const [i, check] of checks.entries()) {
+      const { count, remainingMs } = counted[i]!;
+      if (count <= check.limit) continue;
+      const retryAfterSeconds = Math.max(1, Math.ceil(remainingMs / 1000));
+      if (!refused || retryAfterSeconds > refused.retryAfterSeconds) refused = { retryAfterSeconds, scope: check.scope };
+    }
+    return refused;
+  }
+}

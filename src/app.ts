@@ -36,6 +36,9 @@ import { errorsInResultPlugin } from './graphql/errors-in-result-plugin.js';
 import { createStatusRoute } from './http/status-route.js';
 import { createViewCounting } from './views/setup.js';
 import { ReadRouting } from './db/replicas/read-routing.js';
+import { queryCostPlugin } from './graphql/limits/query-cost.js';
+import { shapeRules } from './graphql/limits/shape-rules.js';
+import { RequestRateLimits } from './limits/request-rate-limits.js';
 import { WritePositions } from './db/replicas/write-positions.js';
 
 export interface App {
@@ -113,6 +116,7 @@ export async function createApp(config: Config, database: DatabaseHandle, logger
     includeStacktraceInErrorResponses: false,
     // "Did you mean ...?" would describe the schema to anyone in production.
     hideSchemaDetailsFromClientErrors: config.production,
+    validationRules: shapeRules(config.limits),
     formatError: createErrorFormatter(errors, {
       hideSchemaDetails: config.production,
       onCode: (code) => metrics.graphqlErrors.inc({ code }),
@@ -125,6 +129,7 @@ export async function createApp(config: Config, database: DatabaseHandle, logger
       ApolloServerPluginCacheControlDisabled(),
       cachePolicyPlugin<RequestContext>(schema),
       accessPlugin(),
+      queryCostPlugin<RequestContext>(schema, config.limits.maxQueryCost),
       executionRecordPlugin(),
       ...(tracing ? [tracingPlugin()] : []),
       ...(statusSampler ? [errorsInResultPlugin<RequestContext>(() => statusSampler.errorsInResult())] : []),
@@ -152,9 +157,12 @@ export async function createApp(config: Config, database: DatabaseHandle, logger
   await warmPersistedQueries(cache.apq, persistedDocuments);
   const views = createViewCounting(config, db, cache, metrics, logger);
 
+  const rateLimits = new RequestRateLimits(config.limits, cache.redis, config.cacheNamespace);
   const graphql = createGraphQLHandler({
     apollo,
     maxBodyBytes: config.maxBodyBytes,
+    documentLimits: config.limits,
+    rateLimit: rateLimits.enabled ? (request) => rateLimits.check(request) : undefined,
     exposeStatementCount: !config.production,
     onStatements: (count) => metrics.sqlStatements.observe(count),
     onCacheOutcome: metrics.countCacheOutcome,

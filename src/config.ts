@@ -3,6 +3,7 @@
 import path from 'node:path';
 import { type TraceSettings, traceSettingsFrom } from './observability/trace-settings.js';
 import { allowedOriginsFrom } from './rum/origins.js';
+import { type LimitSettings, limitSettingsFrom } from './limits/settings.js';
 
 export interface Config {
   port: number;
@@ -84,6 +85,8 @@ export interface Config {
   /** Web-vitals batches one origin may send per second, sustained, and in a burst. */
   rumRatePerSecond: number;
   rumRateBurst: number;
+  /** Query shape and size limits and request rate limits (src/limits/settings.ts). */
+  limits: LimitSettings;
 }
 
 type Env = Record<string, string | undefined>;
@@ -185,5 +188,6 @@ export function loadConfig(env: Env = process.env): Config {
     rumMaxRoutes: integer(env, 'RUM_MAX_ROUTES', 50, 1, 1000),
     rumRatePerSecond: integer(env, 'RUM_RATE_PER_SECOND', 50, 1, 100_000),
     rumRateBurst: integer(env, 'RUM_RATE_BURST', 100, 1, 1_000_000),
+    limits: limitSettingsFrom(env),
   };
 }

@@ -226,8 +226,8 @@ describe('schema exposure in production', () => {
   it('refuses introspection unless INTROSPECTION=true', async () => {
     const refused = await production.graphql(getIntrospectionQuery(), undefined, workspace.reader);
     expect(refused.status).toBe(400);
-    expect(refused.body.errors[0].extensions.code).toBe('GRAPHQL_VALIDATION_FAILED');
-    expect(refused.body.errors[0].extensions.validationErrorCode).toBe('INTROSPECTION_DISABLED');
+    expect(refused.body.errors![0]!.extensions!.code).toBe('GRAPHQL_VALIDATION_FAILED');
+    expect(refused.body.errors![0]!.extensions!.validationErrorCode).toBe('INTROSPECTION_DISABLED');
     // The full introspection query (Sandbox, codegen) passes the limits where it is allowed.
     expectAnswered(await open.graphql(getIntrospectionQuery(), undefined, workspace.reader));
     expectAnswered(await server.graphql(getIntrospectionQuery(), undefined, workspace.reader));
@@ -238,7 +238,7 @@ describe('schema exposure in production', () => {
     expect((await server.graphql(query, undefined, workspace.reader)).text).toContain('Did you mean');
     const answer = await production.graphql(query, undefined, workspace.reader);
     expect(answer.status).toBe(400);
-    expect(answer.body.errors[0].extensions.code).toBe('GRAPHQL_VALIDATION_FAILED');
+    expect(answer.body.errors![0]!.extensions!.code).toBe('GRAPHQL_VALIDATION_FAILED');
     expect(answer.text).not.toContain('Did you mean');
   });
 
@@ -267,7 +267,8 @@ describe('HTTP forms', () => {
     expect(bare.status).toBe(400);
     expect(await bare.text()).not.toContain('"role"');
 
-    for (const header of [{ 'apollo-require-preflight': 'true' }, { 'x-apollo-operation-name': 'Viewer' }, { 'content-type': 'application/json' }]) {
+    const headers: Array<Record<string, string>> = [{ 'apollo-require-preflight': 'true' }, { 'x-apollo-operation-name': 'Viewer' }, { 'content-type': 'application/json' }];
+    for (const header of headers) {
       const answered = await get(search, header);
       expect(answered.status, JSON.stringify(header)).toBe(200);
       expect(((await answered.json()) as any).data.viewer.role).toBe('READER');

@@ -18,6 +18,7 @@ import type { Tracing } from '../observability/tracing.js';
 import { writeCachedResponse } from './cached-response.js';
 import { graphQLParamsOf } from './graphql-params.js';
 import { BodyError, readBody } from './request-body.js';
+import { checkDocumentLimits, type DocumentLimits } from './document-limits.js';
 import { type ParsedRequest, RequestMemo } from './request-memo.js';
 
 export interface GraphQLHandlerOptions {
@@ -44,6 +45,10 @@ export interface GraphQLHandlerOptions {
   onAnswered?: (answered: AnsweredRequest) => void;
   /** Set when tracing is on: a root span per request, with the spans of its work under it. */
   tracing?: Tracing;
+  /** Caps on the query document and variables, checked before anything parses them. */
+  documentLimits?: DocumentLimits;
+  /** Counts the request against its rate limits: undefined to go on, or the seconds to wait. */
+  rateLimit?: (request: IncomingMessage) => Promise<{ retryAfterSeconds: number } | undefined>;
 }
 
 /** One answered GraphQL request, as logged and measured. */
@@ -212,6 +217,15 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
     const method = request.method ?? 'GET';
     const json = method === 'POST' && isJson(request.headers['content-type']);
 
+    // First, before the body is read: cache hits count too, and a refusal costs the least.
+    const limited = await options.rateLimit?.(request);
+    if (limited) {
+      request.resume();
+      response.setHeader('retry-after', String(limited.retryAfterSeconds));
+      sendJsonError(response, 429, 'RATE_LIMITED', 'Too many requests: retry after the number of seconds in the Retry-After header.', requestId);
+      return 429;
+    }
+
     let text = '';
     let body: unknown;
     let parsed: ParsedRequest | undefined;
@@ -220,6 +234,7 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
       parsed = method === 'GET' ? memo.get('GET', search) : json ? memo.get('POST', text) : undefined;
       if (!parsed) {
         body = json ? parseJsonBody(text) : text;
+        if (options.documentLimits) checkDocumentLimits(method, search, body, options.documentLimits);
         const params = graphQLParamsOf(method, search, body);
         if (params) {
           parsed = { params };

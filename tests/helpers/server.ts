@@ -68,6 +68,10 @@ export async function startTestServer(env: Record<string, string> = {}, options:
     HOST: '127.0.0.1',
     CACHE_NAMESPACE: database.namespace,
     ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
+    // Tests drive one token from one address far harder than any client; the rate-limit tests set
+    // the limits they check.
+    RATE_LIMIT_PER_TOKEN: '0',
+    RATE_LIMIT_PER_IP: '0',
     ...env,
   });
   const logger = options.logger ?? createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');

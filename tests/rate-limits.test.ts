@@ -1,0 +1,217 @@
+// Request rate limits against the real server: per token and per client address, 429 with
+// RATE_LIMITED and Retry-After, cache hits counted too; shared between instances through Redis
+// when REDIS_URL is set, counted in process when it is not or when Redis cannot be reached.
+import net from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { issueToken } from '../src/auth/tokens.js';
+import { createWorkspace, onRedis, startTestServer, type TestServer, type Workspace } from './helpers/server.js';
+
+const QUERY = '{ contacts(first: 2) { totalCount edges { node { id } } } }';
+const WINDOW_MS = 60_000;
+/** Longest a short window may take to end and let a refused client in again. */
+const REOPEN_WITHIN_MS = 10_000;
+
+let base: TestServer;
+let workspace: Workspace;
+
+beforeAll(async () => {
+  base = await startTestServer();
+  workspace = await createWorkspace(base.db, 'rates', 3);
+});
+afterAll(() => base?.close());
+
+interface Answer {
+  status: number;
+  retryAfter: string | null;
+  cache: string | null;
+  body: any;
+}
+
+async function send(server: TestServer, token: string | undefined, headers: Record<string, string> = {}): Promise<Answer> {
+  const response = await server.request('/graphql', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },
+    body: JSON.stringify({ query: QUERY }),
+  });
+  return { status: response.status, retryAfter: response.headers.get('retry-after'), cache: response.headers.get('x-cache'), body: await response.json() };
+}
+
+function expectPassed(answer: Answer) {
+  expect(answer.status, JSON.stringify(answer.body)).toBe(200);
+  expect(answer.body.errors).toBeUndefined();
+  expect(answer.body.data.contacts.totalCount).toBe(3);
+}
+
+function expectLimited(answer: Answer, windowMs = WINDOW_MS) {
+  expect(answer.status, JSON.stringify(answer.body)).toBe(429);
+  expect(answer.body.errors[0].extensions.code).toBe('RATE_LIMITED');
+  expect(answer.body.errors[0].message).not.toMatch(/\d/);
+  expect(answer.retryAfter).toMatch(/^\d+$/);
+  const seconds = Number(answer.retryAfter);
+  expect(seconds).toBeGreaterThanOrEqual(1);
+  expect(seconds).toBeLessThanOrEqual(Math.ceil(windowMs / 1000));
+}
+
+/** Starts a server over the same database, with these limits. */
+const withLimits = (env: Record<string, string>) => startTestServer({ RATE_LIMIT_WINDOW_MS: String(WINDOW_MS), ...env }, { database: base.database });
+
+async function closedPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as net.AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+describe('per token', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await withLimits({ RATE_LIMIT_PER_TOKEN: '4', RATE_LIMIT_PER_IP: '0' });
+  });
+  afterAll(() => server?.close());
+
+  it('refuses the request over the limit with 429, RATE_LIMITED and Retry-After, cache hits included', async () => {
+    const token = await issueToken(base.db, workspace.name, 'reader');
+    const answers = [];
+    for (let i = 0; i < 4; i += 1) answers.push(await send(server, token));
+    for (const answer of answers) expectPassed(answer);
+    // Some of those were answered from the cache, and counted all the same.
+    expect(answers.some((answer) => answer.cache?.startsWith('hit'))).toBe(true);
+    expectLimited(await send(server, token));
+    expectLimited(await send(server, token));
+    // Another token of the same workspace has a count of its own.
+    expectPassed(await send(server, await issueToken(base.db, workspace.name, 'reader')));
+  });
+});
+
+describe('per client address', () => {
+  let server: TestServer;
+  let proxied: TestServer;
+  beforeAll(async () => {
+    server = await withLimits({ RATE_LIMIT_PER_TOKEN: '0', RATE_LIMIT_PER_IP: '3' });
+    proxied = await withLimits({ RATE_LIMIT_PER_TOKEN: '0', RATE_LIMIT_PER_IP: '3', TRUST_PROXY: 'true' });
+  });
+  afterAll(async () => {
+    await server?.close();
+    await proxied?.close();
+  });
+
+  it('counts every request from an address, whatever its token, and ignores X-Forwarded-For unless told to trust it', async () => {
+    const tokens = await Promise.all([0, 1, 2, 3].map(() => issueToken(base.db, workspace.name, 'reader')));
+    for (let i = 0; i < 3; i += 1) expectPassed(await send(server, tokens[i], { 'x-forwarded-for': `198.51.100.${i}` }));
+    expectLimited(await send(server, tokens[3], { 'x-forwarded-for': '198.51.100.99' }));
+    // Requests without a token count against the address too.
+    expectLimited(await send(server, undefined));
+  });
+
+  it('with TRUST_PROXY, counts the address the proxy saw', async () => {
+    const token = await issueToken(base.db, workspace.name, 'reader');
+    // A client-written entry left of the proxy's changes nothing: the rightmost entry counts.
+    for (let i = 0; i < 3; i += 1) expectPassed(await send(proxied, token, { 'x-forwarded-for': `10.0.0.${i}, 203.0.113.7` }));
+    expectLimited(await send(proxied, token, { 'x-forwarded-for': '10.9.9.9, 203.0.113.7' }));
+    expectPassed(await send(proxied, token, { 'x-forwarded-for': '203.0.113.8' }));
+  });
+});
+
+describe('across instances', () => {
+  let first: TestServer;
+  let second: TestServer;
+  beforeAll(async () => {
+    first = await withLimits({ RATE_LIMIT_PER_TOKEN: '4', RATE_LIMIT_PER_IP: '0' });
+    second = await withLimits({ RATE_LIMIT_PER_TOKEN: '4', RATE_LIMIT_PER_IP: '0' });
+  });
+  afterAll(async () => {
+    await first?.close();
+    await second?.close();
+  });
+
+  if (onRedis) {
+    it('shares one count through Redis, in keys under the namespace that expire', async () => {
+      const token = await issueToken(base.db, workspace.name, 'reader');
+      for (const server of [first, second, first, second]) expectPassed(await send(server, token));
+      expectLimited(await send(first, token));
+      expectLimited(await send(second, token));
+
+      const { createClient } = await import('@redis/client');
+      const redis = createClient({ url: process.env.REDIS_URL });
+      await redis.connect();
+      try {
+        const keys = await redis.keys(`${base.database.namespace}:rl:t:*`);
+        expect(keys.length).toBeGreaterThan(0);
+        for (const key of keys) {
+          const ttl = await redis.pTTL(key);
+          expect(ttl).toBeGreaterThan(0);
+          expect(ttl).toBeLessThanOrEqual(WINDOW_MS);
+        }
+      } finally {
+        await redis.close();
+      }
+    });
+  } else {
+    it('counts in each process without Redis', async () => {
+      const token = await issueToken(base.db, workspace.name, 'reader');
+      for (let i = 0; i < 4; i += 1) expectPassed(await send(first, token));
+      expectLimited(await send(first, token));
+      for (let i = 0; i < 4; i += 1) expectPassed(await send(second, token));
+      expectLimited(await send(second, token));
+    });
+  }
+});
+
+describe('without a working Redis', () => {
+  it('limits in process when REDIS_URL is unset', async () => {
+    const server = await withLimits({ REDIS_URL: '', RATE_LIMIT_PER_TOKEN: '3', RATE_LIMIT_PER_IP: '0' });
+    try {
+      const token = await issueToken(base.db, workspace.name, 'reader');
+      for (let i = 0; i < 3; i += 1) expectPassed(await send(server, token));
+      expectLimited(await send(server, token));
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('never fails a request when Redis is unreachable, and still limits in process', async () => {
+    const server = await withLimits({ REDIS_URL: `redis://127.0.0.1:${await closedPort()}`, RATE_LIMIT_PER_TOKEN: '3', RATE_LIMIT_PER_IP: '5' });
+    try {
+      const token = await issueToken(base.db, workspace.name, 'reader');
+      for (let i = 0; i < 3; i += 1) expectPassed(await send(server, token));
+      expectLimited(await send(server, token));
+      expectPassed(await send(server, await issueToken(base.db, workspace.name, 'reader')));
+      expectLimited(await send(server, await issueToken(base.db, workspace.name, 'reader')));
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('windows', () => {
+  it('lets a refused client in again once its window ends', async () => {
+    const windowMs = 1_000;
+    const server = await startTestServer({ RATE_LIMIT_WINDOW_MS: String(windowMs), RATE_LIMIT_PER_TOKEN: '2', RATE_LIMIT_PER_IP: '0' }, { database: base.database });
+    try {
+      const token = await issueToken(base.db, workspace.name, 'reader');
+      let answer = await send(server, token);
+      // Counted from the first request of a window: polled, since the window may turn at any moment.
+      const deadline = Date.now() + REOPEN_WITHIN_MS;
+      while (answer.status === 200 && Date.now() < deadline) answer = await send(server, token);
+      expectLimited(answer, windowMs);
+      while (answer.status === 429 && Date.now() < deadline) answer = await send(server, token);
+      expectPassed(answer);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('is off at 0', async () => {
+    const server = await withLimits({ RATE_LIMIT_PER_TOKEN: '0', RATE_LIMIT_PER_IP: '0' });
+    try {
+      const token = await issueToken(base.db, workspace.name, 'reader');
+      for (let i = 0; i < 30; i += 1) expectPassed(await send(server, token));
+    } finally {
+      await server.close();
+    }
+  });
+});

@@ -106,15 +106,25 @@ function commandOf(pid: number): string {
   }
 }
 
-/** Peak resident set size (VmHWM) in MB, or undefined when the process is gone. */
-export function peakRssMb(pid: number): number | undefined {
+/** One memory field of /proc/<pid>/status in MB, or undefined when the process is gone. */
+function statusMb(pid: number, field: 'VmHWM' | 'VmRSS'): number | undefined {
   try {
     const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-    const kb = /VmHWM:\s+(\d+)\s+kB/.exec(status)?.[1];
+    const kb = new RegExp(`${field}:\\s+(\\d+)\\s+kB`).exec(status)?.[1];
     return kb === undefined ? undefined : Math.round((Number(kb) / 1024) * 10) / 10;
   } catch {
     return undefined;
   }
+}
+
+/** Peak resident set size (VmHWM) in MB, or undefined when the process is gone. */
+export function peakRssMb(pid: number): number | undefined {
+  return statusMb(pid, 'VmHWM');
+}
+
+/** Resident set size right now (VmRSS) in MB, or undefined when the process is gone. */
+export function rssMb(pid: number): number | undefined {
+  return statusMb(pid, 'VmRSS');
 }
 
 /** Stops a process with SIGTERM, and SIGKILL if it has not ended after a grace period. */

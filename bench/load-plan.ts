@@ -2,6 +2,7 @@
 // the benchmark and the generator process.
 import type { MixedPlan, MixedResult } from './mixed-traffic.js';
 import type { MetricsSnapshot } from './prometheus.js';
+import type { SoakPlan, SoakResult } from './soak-traffic.js';
 
 export interface LoadRequest {
   method: 'GET' | 'POST';
@@ -16,12 +17,15 @@ export type LoadPlan =
   /** One of these, drawn uniformly, each time. */
   | { kind: 'pick'; requests: LoadRequest[]; minResponseBytes: number }
   /** Reads and writes with the stale-read checker (mixed-traffic.ts). */
-  | { kind: 'mixed'; mixed: MixedPlan };
+  | { kind: 'mixed'; mixed: MixedPlan }
+  /** Mixed traffic over several workspaces, each answer checked for other workspaces' data (soak-traffic.ts). */
+  | { kind: 'soak'; soak: SoakPlan };
 
 export interface LoadJob {
-  baseUrl: string;
+  /** Several: the connections are spread over them in turn (autocannon's own distribution). */
+  baseUrl: string | string[];
   connections: number;
-  /** Load before the measured window, with the same traffic, not measured. */
+  /** Load before the measured window, with the same traffic, not measured; 0: none. */
   warmupSeconds: number;
   durationSeconds: number;
   plan: LoadPlan;
@@ -42,5 +46,6 @@ export interface LoadResult {
   /** 2xx answers that were not a GraphQL result without errors. */
   badBodies: number;
   mixed?: MixedResult;
+  soak?: SoakResult;
   metrics?: { before: MetricsSnapshot; after: MetricsSnapshot };
 }

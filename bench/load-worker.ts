@@ -7,6 +7,7 @@ import autocannon from 'autocannon';
 import type { LoadJob, LoadRequest, LoadResult } from './load-plan.js';
 import { createMixedTraffic } from './mixed-traffic.js';
 import { type MetricsSnapshot, scrapeMetrics } from './prometheus.js';
+import { createSoakTraffic } from './soak-traffic.js';
 
 const [jobFile, resultFile] = process.argv.slice(2);
 if (!jobFile || !resultFile) throw new Error('usage: load-worker.ts <job.json> <result.json>');
@@ -16,6 +17,9 @@ let non2xx = 0;
 let badBodies = 0;
 
 const mixed = job.plan.kind === 'mixed' ? createMixedTraffic(job.plan.mixed) : undefined;
+const soak = job.plan.kind === 'soak' ? createSoakTraffic(job.plan.soak) : undefined;
+// Traffic whose every answer is read and checked.
+const checked = mixed ?? soak;
 
 function requestsFor(): autocannon.Request[] {
   const plan = job.plan;
@@ -36,9 +40,9 @@ function requestsFor(): autocannon.Request[] {
   }
   return [
     {
-      setupRequest: (request, context) => apply(request, mixed!.next(context)),
-      onResponse: (status, body, context) => {
-        const conflict = mixed!.settle(context, status, body);
+      setupRequest: (request, context) => apply(request, checked!.next(context)),
+      onResponse: (status, body, context, headers) => {
+        const conflict = checked!.settle(context, status, body, headers);
         if (!conflict && (status < 200 || status > 299)) non2xx++;
       },
     },
@@ -47,7 +51,8 @@ function requestsFor(): autocannon.Request[] {
 
 const run = (duration: number) =>
   autocannon({
-    url: job.baseUrl,
+    // autocannon takes several URLs (connection i goes to URL i mod n); its types say one.
+    url: job.baseUrl as string,
     connections: job.connections,
     pipelining: 1,
     duration,
@@ -56,17 +61,19 @@ const run = (duration: number) =>
   });
 
 // Warm-up: same traffic (the mixed checker keeps what it learns), figures thrown away.
-await run(job.warmupSeconds);
-non2xx = 0;
-badBodies = 0;
-if (mixed) for (const key of Object.keys(mixed.result) as (keyof typeof mixed.result)[]) mixed.result[key] = 0;
+if (job.warmupSeconds > 0) {
+  await run(job.warmupSeconds);
+  non2xx = 0;
+  badBodies = 0;
+  checked?.reset();
+}
 
 const before: MetricsSnapshot | undefined = job.metricsUrl ? await scrapeMetrics(job.metricsUrl) : undefined;
 const result = await run(job.durationSeconds);
 const after: MetricsSnapshot | undefined = job.metricsUrl ? await scrapeMetrics(job.metricsUrl) : undefined;
 
 const seconds = result.duration;
-if (job.plan.kind !== 'mixed') {
+if (job.plan.kind === 'fixed' || job.plan.kind === 'pick') {
   non2xx = result.non2xx;
   const meanBytes = result.requests.total > 0 ? result.throughput.total / result.requests.total : 0;
   if (meanBytes < job.plan.minResponseBytes) badBodies = result.requests.total;
@@ -81,6 +88,7 @@ const figures: LoadResult = {
   socketErrors: result.errors + result.timeouts,
   badBodies,
   mixed: mixed?.result,
+  soak: soak?.result,
   metrics: before && after ? { before, after } : undefined,
 };
 fs.writeFileSync(resultFile, JSON.stringify(figures));

@@ -22,6 +22,8 @@ export interface MixedPlan {
   writeShare: number;
   /** Share of reads that are list pages (the rest are contact cards). */
   pageShare: number;
+  /** Start of every title written ("Bench title" by default), so written data says whose it is. */
+  titlePrefix?: string;
 }
 
 export interface MixedResult {
@@ -43,7 +45,7 @@ interface Acknowledged {
 }
 
 /** Per connection: what is in flight on it (one request at a time). */
-interface InFlight {
+export interface InFlight {
   kind?: 'page' | 'card' | 'write';
   contact?: number;
   title?: string;
@@ -90,7 +92,7 @@ export function createMixedTraffic(plan: MixedPlan) {
     const draw = Math.random();
     if (draw < plan.writeShare) {
       const contact = pickContact();
-      const title = `Bench title ${process.pid}-${++titles}`;
+      const title = `${plan.titlePrefix ?? 'Bench title'} ${process.pid}-${++titles}`;
       Object.assign(inFlight, { kind: 'write', contact, title, mustShow: undefined });
       const input = { id: plan.contacts[contact]!.id, expectedVersion: knownVersion[contact], title };
       return { method: 'POST', path: '/graphql', headers: editor, body: apqPostBody(plan.operations.update, { input }) };
@@ -146,5 +148,10 @@ export function createMixedTraffic(plan: MixedPlan) {
     return false;
   }
 
-  return { next, settle, result };
+  /** Zeroes the figures (after a warm-up); what was learnt about versions and writes is kept. */
+  function reset() {
+    for (const key of Object.keys(result) as (keyof MixedResult)[]) result[key] = 0;
+  }
+
+  return { next, settle, reset, result };
 }

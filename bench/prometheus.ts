@@ -9,7 +9,7 @@ export interface MetricsSnapshot {
   outcomes: Record<CacheOutcome, number>;
 }
 
-function sumOf(text: string, name: string, labelFilter?: (labels: string) => boolean): number {
+export function sumOf(text: string, name: string, labelFilter?: (labels: string) => boolean): number {
   let total = 0;
   for (const line of text.split('\n')) {
     if (!line.startsWith(name)) continue;

@@ -1,6 +1,6 @@
 // A server under test: started pinned to core 0, ready once GET /readyz answers 200, stopped with
 // SIGTERM. Every server the benchmark runs (cardfile and the reference servers) answers /readyz.
-import { peakRssMb, type PinnedProcess, servingPid, spawnPinned, stop } from './child-processes.js';
+import { peakRssMb, type PinnedProcess, rssMb, servingPid, spawnPinned, stop } from './child-processes.js';
 
 export const SERVER_CORE = 0;
 /**
@@ -18,6 +18,8 @@ export interface ServerUnderTest {
   baseUrl: string;
   /** Peak RSS in MB so far of the process that serves. */
   peakRssMb(): number | undefined;
+  /** RSS in MB right now of the process that serves (undefined once it has exited). */
+  rssMb(): number | undefined;
   stop(): Promise<void>;
 }
 
@@ -53,6 +55,7 @@ export async function startServer(name: string, file: string, port: number, env:
     name,
     baseUrl,
     peakRssMb: () => peakRssMb(pid),
+    rssMb: () => rssMb(pid),
     stop: () => stop(handle),
   };
 }

@@ -1,0 +1,56 @@
+// Command-line options of `npm run soak`.
+import { parseArgs } from 'node:util';
+
+export interface SoakOptions {
+  durationSeconds: number;
+  /** The first part of the run, after which memory is measured from; the load does not change. */
+  warmupSeconds: number;
+  /** Contacts of each soak workspace (seeded once, by COPY, when short). */
+  contacts: number;
+  connections: number;
+}
+
+const usage = 'npm run soak -- [--duration 3m] [--warmup 60s] [--contacts N] [--connections N]';
+
+function fail(message: string): never {
+  process.stderr.write(`${message}\nusage: ${usage}\n`);
+  process.exit(2);
+}
+
+/** "90", "90s", "1.5m" or "3m" as seconds; undefined when it is none of those. */
+export function parseSeconds(text: string): number | undefined {
+  const match = /^(\d+(?:\.\d+)?)(s|m)?$/.exec(text.trim());
+  if (!match) return undefined;
+  return Number(match[1]) * (match[2] === 'm' ? 60 : 1);
+}
+
+export function readSoakOptions(argv = process.argv.slice(2)): SoakOptions {
+  let values: { duration?: string; warmup?: string; contacts?: string; connections?: string };
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        duration: { type: 'string' },
+        warmup: { type: 'string' },
+        contacts: { type: 'string' },
+        connections: { type: 'string' },
+      },
+      strict: true,
+    }));
+  } catch (error) {
+    fail((error as Error).message);
+  }
+  const durationSeconds = parseSeconds(values.duration ?? '3m');
+  // Bounded: a soak that forgets to stop is not one.
+  if (durationSeconds === undefined || durationSeconds < 10 || durationSeconds > 3600) fail('--duration must be from 10s to 60m (e.g. 30s, 3m).');
+  // A third by default: 60 s of a 3-minute run, 10 s of a 30-second one.
+  const warmupSeconds = values.warmup === undefined ? Math.round(durationSeconds / 3) : parseSeconds(values.warmup);
+  if (warmupSeconds === undefined || warmupSeconds < 1 || warmupSeconds > durationSeconds - 5) {
+    fail('--warmup must be at least 1s and leave at least 5s of the duration.');
+  }
+  const contacts = values.contacts === undefined ? 5000 : Number(values.contacts);
+  if (!Number.isInteger(contacts) || contacts < 1000 || contacts > 100_000) fail('--contacts must be a whole number from 1000 to 100000.');
+  const connections = values.connections === undefined ? 20 : Number(values.connections);
+  if (!Number.isInteger(connections) || connections < 2 || connections > 200) fail('--connections must be a whole number from 2 to 200.');
+  return { durationSeconds, warmupSeconds, contacts, connections };
+}

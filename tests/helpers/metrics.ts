@@ -2,7 +2,11 @@
 import type { TestServer } from './server.js';
 
 export async function counter(server: TestServer, name: string, labels: Record<string, string> = {}): Promise<number> {
-  const text = await (await server.request('/metrics')).text();
+  return metricValue(await (await server.request('/metrics')).text(), name, labels);
+}
+
+/** Sums the samples of one metric whose labels include `labels`, from a Prometheus text page. */
+export function metricValue(text: string, name: string, labels: Record<string, string> = {}): number {
   const wanted = Object.entries(labels).map(([key, value]) => `${key}="${value}"`);
   let total = 0;
   for (const line of text.split('\n')) {

@@ -6,8 +6,11 @@ import net from 'node:net';
 export interface OwnRedis {
   url: string;
   port: number;
-  /** Stops the server (SIGKILL: as abrupt as a crash) and resolves once the port is closed. */
-  stop(): Promise<void>;
+  /**
+   * Stops the server and resolves once it has exited: SIGKILL (the default) is as abrupt as a
+   * crash, SIGTERM is Redis's own shutdown (it closes its clients' connections first).
+   */
+  stop(signal?: 'SIGKILL' | 'SIGTERM'): Promise<void>;
   /** Starts it again on the same port, empty. */
   start(): Promise<void>;
 }
@@ -50,12 +53,12 @@ export async function startOwnRedis(): Promise<OwnRedis> {
     });
     await waitForLine(child, /Ready to accept connections/);
   };
-  const stop = async () => {
+  const stop = async (signal: 'SIGKILL' | 'SIGTERM' = 'SIGKILL') => {
     const running = child;
     child = undefined;
     if (!running || running.exitCode !== null) return;
     const exited = new Promise<void>((resolve) => running.once('exit', () => resolve()));
-    running.kill('SIGKILL');
+    running.kill(signal);
     await exited;
   };
   await start();

@@ -1,0 +1,91 @@
+// A store for cardfile server processes: a scratch PostgreSQL database when DATABASE_URL is set,
+// otherwise an embedded PGlite directory. The test opens it itself only between server runs on
+// PGlite (one process at a time), at any moment on PostgreSQL.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { cacheKeys } from '../../src/cache/keys.js';
+import { type DatabaseHandle, openDatabase } from '../../src/db/client.js';
+import { toGlobalId } from '../../src/graphql/global-id.js';
+import { createScratchDatabase, onPostgres } from './database.js';
+import { createWorkspace, type Workspace } from './server.js';
+
+export interface ProcessStore {
+  /** What a server process needs to run on this store (and, with a Redis, on a namespace of its own). */
+  env: Record<string, string>;
+  /** Opens the store from the test's process; on PGlite only while no server process has it open. */
+  open(): Promise<DatabaseHandle>;
+  destroy(): Promise<void>;
+  /** The Redis stream views are appended to, when the store's servers use a Redis. */
+  redisKey: string | undefined;
+}
+
+/** `redisUrl`: the Redis its servers use (none: views are buffered in the database alone). */
+export async function createProcessStore(options: { redisUrl?: string; env?: Record<string, string> } = {}): Promise<ProcessStore> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cardfile-process-'));
+  const base = { DATA_DIR: dataDir, PORT: '0', DEMO_CONTACTS: '5', ...options.env };
+  const scratch = onPostgres ? await createScratchDatabase() : undefined;
+  const namespace = scratch?.name ?? `p${randomBytes(6).toString('hex')}`;
+  const redisEnv: Record<string, string> = options.redisUrl ? { REDIS_URL: options.redisUrl, CACHE_NAMESPACE: namespace } : {};
+  const redisKey = options.redisUrl ? cacheKeys(namespace).viewStream : undefined;
+  if (!scratch) {
+    return {
+      env: { ...base, ...redisEnv },
+      open: () => openDatabase({ kind: 'pglite', dataDir: path.join(dataDir, 'pgdata') }),
+      destroy: async () => fs.rmSync(dataDir, { recursive: true, force: true }),
+      redisKey,
+    };
+  }
+  return {
+    env: { ...base, DATABASE_URL: scratch.url, ...redisEnv },
+    open: () => openDatabase({ kind: 'postgres', url: scratch.url, poolMax: 2 }),
+    destroy: async () => {
+      await scratch.drop();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+    redisKey,
+  };
+}
+
+/** Runs `use` on the store opened from the test's process, and closes it again. */
+export async function withStore<T>(store: ProcessStore, use: (handle: DatabaseHandle) => Promise<T>): Promise<T> {
+  const handle = await store.open();
+  try {
+    return await use(handle);
+  } finally {
+    await handle.close();
+  }
+}
+
+export interface ContactState {
+  id: string;
+  viewCount: number;
+  version: number;
+  updatedAt: string;
+}
+
+/** Every contact of the named workspace, by id. */
+export function contactsOf(store: ProcessStore, workspace: string): Promise<ContactState[]> {
+  return withStore(store, async (handle) => {
+    const rows = await handle.query<{ id: number; view_count: number; version: number; updated_at: Date }>(
+      `select c.id, c.view_count, c.version, c.updated_at from contacts c
+       join workspaces w on w.id = c.workspace_id where w.name = $1 order by c.id`,
+      [workspace],
+    );
+    return rows.map((row) => ({
+      id: toGlobalId('Contact', Number(row.id)),
+      viewCount: row.view_count,
+      version: row.version,
+      updatedAt: new Date(row.updated_at).toISOString(),
+    }));
+  });
+}
+
+/** Migrates the store and creates a workspace with `contacts` seeded contacts and its two tokens. */
+export function seedStore(store: ProcessStore, workspace: string, contacts: number): Promise<Workspace> {
+  return withStore(store, async (handle) => {
+    await handle.migrate();
+    return createWorkspace(handle.db, workspace, contacts);
+  });
+}

@@ -27,6 +27,7 @@ import { createRequestContext } from './graphql/request-context.js';
 import { buildSchema } from './graphql/schema.js';
 import { createGraphQLHandler } from './http/graphql-handler.js';
 import { createHttpServer } from './http/server.js';
+import { trackDrain } from './http/drain.js';
 import type { Logger } from './observability/logger.js';
 import { createMetrics } from './observability/metrics.js';
 import { SlowStatementLog } from './observability/slow-statements.js';
@@ -44,6 +45,11 @@ import { WritePositions } from './db/replicas/write-positions.js';
 export interface App {
   /** Starts listening; resolves with the base URL (http://host:port). */
   listen(): Promise<string>;
+  /**
+   * The graceful stop's first step: /readyz answers 503 while requests are still served, until no
+   * client connection is open or SHUTDOWN_DRAIN_MS has passed. Then call close().
+   */
+  drain(): Promise<void>;
   /**
    * Stops taking requests, lets in-flight ones finish, stops Apollo, then counts the buffered
    * contact views (bounded in time). Leaves the database open.
@@ -238,8 +244,9 @@ export async function createApp(config: Config, database: DatabaseHandle, logger
     (error: unknown) => logger.warn({ err: { name: (error as Error)?.name } }, 'cache warming stopped'),
   );
 
-  const server = createHttpServer({ graphql: graphql.handle, ready, status: statusSampler && createStatusRoute(statusSampler), rum: createRumHandler(config, metrics.rum, now) }, metrics, logger);
+  const server = createHttpServer({ graphql: graphql.handle, ready, status: statusSampler && createStatusRoute(statusSampler), draining: () => drain.draining, rum: createRumHandler(config, metrics.rum, now) }, metrics, logger);
   server.keepAliveTimeout = 65_000;
+  const drain = trackDrain(server);
 
   return {
     http: server,
@@ -254,7 +261,10 @@ export async function createApp(config: Config, database: DatabaseHandle, logger
           resolve(`http://${host}:${port}`);
         });
       }),
+    drain: () => drain.start(config.shutdownDrainMs),
     close: async () => {
+      // Not ready from here on, whether or not a drain came first.
+      void drain.start(0);
       statusSampler?.stop();
       await new Promise<void>((resolve) => {
         // In-flight requests finish; keep-alive connections that stay idle are cut after a grace

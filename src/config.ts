@@ -76,6 +76,11 @@ export interface Config {
    * replays it, in ms. At most 10 minutes: counted view ids are remembered for an hour.
    */
   viewClaimIdleMs: number;
+  /**
+   * After SIGTERM, how long the instance goes on serving with /readyz at 503 before it stops
+   * listening, in ms; it stops sooner once no client connection is open.
+   */
+  shutdownDrainMs: number;
   /** Serve the live status page (GET /status, /status.json): aggregate figures only, no auth. */
   statusPage: boolean;
   /** Origins whose pages may report web vitals cross-origin (['*']: any); same-origin pages always may. */
@@ -183,6 +188,7 @@ export function loadConfig(env: Env = process.env): Config {
     viewFlushIntervalMs: integer(env, 'VIEW_FLUSH_INTERVAL_MS', 1000, 10, 60_000),
     viewFlushBatchSize: integer(env, 'VIEW_FLUSH_BATCH_SIZE', 1000, 1, 10_000),
     viewClaimIdleMs: integer(env, 'VIEW_CLAIM_IDLE_MS', 30_000, 100, 600_000),
+    shutdownDrainMs: integer(env, 'SHUTDOWN_DRAIN_MS', 5_000, 0, 120_000),
     statusPage: flag(env, 'STATUS_PAGE', true),
     rumAllowedOrigins: allowedOriginsFrom(env.RUM_ALLOWED_ORIGINS),
     rumMaxRoutes: integer(env, 'RUM_MAX_ROUTES', 50, 1, 1000),

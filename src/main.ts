@@ -36,7 +36,11 @@ async function main() {
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    logger.info(`${signal}: finishing in-flight requests`);
+    // Readiness flips first and requests are still served, so that a load balancer takes this
+    // instance out before it stops listening; then in-flight requests finish and the buffered
+    // views are counted.
+    logger.info(`${signal}: draining (readiness 503), then finishing in-flight requests`);
+    await app.drain();
     await app.close();
     await database.close();
     process.exit(0);

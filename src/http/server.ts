@@ -9,6 +9,8 @@ import { sendJsonError } from './graphql-handler.js';
 export interface Routes {
   graphql: (request: IncomingMessage, response: ServerResponse, search: string) => Promise<number>;
   ready: () => Promise<boolean>;
+  /** True once a graceful stop has begun: readiness answers 503 while requests are still served. */
+  draining?: () => boolean;
   /** GET /status and /status.json (true when it answered); absent under STATUS_PAGE=false. */
   status?: (pathname: string, response: ServerResponse) => boolean;
   /** POST /rum (web vitals from browsers) and its CORS preflight. */
@@ -35,6 +37,11 @@ export function createHttpServer(routes: Routes, metrics: Metrics, logger: Logge
       return ['healthz', 200];
     }
     if (pathname === '/readyz') {
+      if (routes.draining?.()) {
+        response.writeHead(503, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+        response.end('{"status":"unavailable","reason":"shutting down"}');
+        return ['readyz', 503];
+      }
       const ready = await routes.ready();
       response.writeHead(ready ? 200 : 503, { 'content-type': 'application/json', 'cache-control': 'no-store' });
       response.end(ready ? '{"status":"ready"}' : '{"status":"unavailable","reason":"database unreachable"}');

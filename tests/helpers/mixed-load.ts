@@ -171,7 +171,7 @@ export class MixedLoad {
   private async send(query: string, variables: Record<string, unknown>, token: string): Promise<{ data?: any; problem?: string }> {
     let reply: { status: number; text: string };
     try {
-      reply = await post(this.agent, `${this.options.url}/graphql`, token, JSON.stringify({ query, variables }));
+      reply = await postGraphQL(this.agent, `${this.options.url}/graphql`, token, JSON.stringify({ query, variables }));
     } catch (error) {
       return { problem: `no answer: ${(error as Error).message}` };
     }
@@ -186,7 +186,8 @@ export class MixedLoad {
   }
 }
 
-function post(agent: http.Agent, url: string, token: string, body: string): Promise<{ status: number; text: string }> {
+/** One POST of a GraphQL body on `agent`'s connections, bounded in time. */
+export function postGraphQL(agent: http.Agent, url: string, token: string, body: string): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
     const request = http.request(
       url,

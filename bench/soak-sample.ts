@@ -5,12 +5,16 @@ import { sumOf } from './prometheus.js';
 import type { ServerUnderTest } from './server-under-test.js';
 
 export interface InstanceSample {
-  /** VmRSS of the serving process; undefined when it has exited. */
+  /** VmRSS of the serving process (the caller may put a median of recent readings here); undefined when it has exited. */
   rssMb?: number;
   heapUsedMb?: number;
+  /** Heap reserved by V8, young generation included: RSS minus this is native memory. */
+  heapTotalMb?: number;
   externalMb?: number;
   l1Mb?: number;
   graphqlRequests?: number;
+  /** p99 event-loop delay since the previous scrape (prom-client resets it on each): how starved the process was. */
+  eventLoopLagP99Ms?: number;
   unexpectedErrors?: number;
   /** Redis commands that failed or timed out: served anyway, so reported but not a failure. */
   cacheErrors?: number;
@@ -42,8 +46,10 @@ export async function sampleInstance(server: ServerUnderTest): Promise<InstanceS
     return {
       rssMb,
       heapUsedMb: mb(sumOf(text, 'cardfile_nodejs_heap_size_used_bytes')),
+      heapTotalMb: mb(sumOf(text, 'cardfile_nodejs_heap_size_total_bytes')),
       externalMb: mb(sumOf(text, 'cardfile_nodejs_external_memory_bytes')),
       l1Mb: mb(sumOf(text, 'cardfile_cache_l1_bytes')),
+      eventLoopLagP99Ms: Math.round(sumOf(text, 'cardfile_nodejs_eventloop_lag_p99_seconds') * 1000),
       graphqlRequests: sumOf(text, 'cardfile_http_request_duration_seconds_count', (labels) => labels.includes('route="graphql"')),
       unexpectedErrors: sumOf(text, 'cardfile_unexpected_errors_total'),
       cacheErrors: sumOf(text, 'cardfile_cache_errors_total'),

@@ -10,6 +10,7 @@ import { freePort } from './free-port.js';
 import { loadOperations } from './operations.js';
 import { type ServerUnderTest, startServer } from './server-under-test.js';
 import { readSoakOptions } from './soak-options.js';
+import { RssRecorder } from './soak-rss.js';
 import { soakChecks, soakTables, type InstanceFigures } from './soak-report.js';
 import { sampleInstance } from './soak-sample.js';
 import { prepareSoakWorkspaces, soakPlan, type SoakWorkspace } from './soak-workspaces.js';
@@ -28,7 +29,12 @@ if (!DATABASE_URL || !REDIS_URL) {
 const startedAt = Date.now();
 const log = (line: string) => process.stderr.write(`[soak +${((Date.now() - startedAt) / 1000).toFixed(0)}s] ${line}\n`);
 
-const sampleAll = (servers: ServerUnderTest[]) => Promise.all(servers.map(sampleInstance));
+/** Each instance's /metrics, with its RSS as the recent median of the recorder's readings. */
+async function sampleAll(servers: ServerUnderTest[], rss: RssRecorder) {
+  const recent = rss.recent();
+  const samples = await Promise.all(servers.map(sampleInstance));
+  return samples.map((sample, i) => ({ ...sample, rssMb: recent[i] }));
+}
 
 async function soak(workspaces: SoakWorkspace[], servers: ServerUnderTest[]) {
   const all = loadOperations();
@@ -44,16 +50,18 @@ async function soak(workspaces: SoakWorkspace[], servers: ServerUnderTest[]) {
     plan: { kind: 'soak', soak: await soakPlan(workspaces, operations) },
   });
 
-  const atStart = await sampleAll(servers);
+  const rss = new RssRecorder(servers);
+  const atStart = await sampleAll(servers, rss);
   // Two jobs with the same traffic, so that memory can be read between them: every request of
   // both counts for the checks; only memory is measured from the end of the first.
   log(`warm-up: ${options.warmupSeconds} s`);
   const loads: LoadResult[] = [await runLoad(await job(options.warmupSeconds))];
-  const atWarmupEnd = await sampleAll(servers);
+  const atWarmupEnd = await sampleAll(servers, rss);
   log(`RSS at the end of the warm-up: ${atWarmupEnd.map((s) => `${s.rssMb} MB`).join(', ')}`);
   log(`measured: ${options.durationSeconds - options.warmupSeconds} s`);
   loads.push(await runLoad(await job(options.durationSeconds - options.warmupSeconds)));
-  const atEnd = await sampleAll(servers);
+  const atEnd = await sampleAll(servers, rss);
+  rss.stop();
   const instances: InstanceFigures[] = servers.map((server, i) => ({
     name: server.name,
     atStart: atStart[i]!,

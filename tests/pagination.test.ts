@@ -416,7 +416,8 @@ function expectedCompanyContacts(companyId: number): string[] {
 }
 
 beforeAll(async () => {
-  server = await startTestServer();
+  // Walks page many parents' connections in one request, one alias each: more than a client would.
+  server = await startTestServer({ MAX_QUERY_ALIASES: '10000' });
   await seedPaging();
 });
 afterAll(() => server?.close());

@@ -8,7 +8,8 @@ export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.u
 /** The environment of a child: the parent's, minus the database and cache settings, plus `env`. */
 export function childEnv(env: Record<string, string | undefined>): NodeJS.ProcessEnv {
   const { DATABASE_URL: _db, REDIS_URL: _redis, DATABASE_REPLICA_URLS: _replicas, ...rest } = process.env;
-  return { ...rest, NODE_ENV: 'development', LOG_LEVEL: 'warn', ...env };
+  // Rate limits off unless a test sets them: load tests drive one token from one address.
+  return { ...rest, NODE_ENV: 'development', LOG_LEVEL: 'warn', RATE_LIMIT_PER_TOKEN: '0', RATE_LIMIT_PER_IP: '0', ...env };
 }
 
 export interface RunResult {

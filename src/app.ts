@@ -31,10 +31,10 @@ import { trackDrain } from './http/drain.js';
 import type { Logger } from './observability/logger.js';
 import { createMetrics } from './observability/metrics.js';
 import { SlowStatementLog } from './observability/slow-statements.js';
-import { createRumHandler } from './rum/handler.js';
 import { StatusSampler } from './observability/status-sampler.js';
 import { errorsInResultPlugin } from './graphql/errors-in-result-plugin.js';
 import { createStatusRoute } from './http/status-route.js';
+import { createRumHandler } from './rum/handler.js';
 import { createViewCounting } from './views/setup.js';
 import { ReadRouting } from './db/replicas/read-routing.js';
 import { queryCostPlugin } from './graphql/limits/query-cost.js';
@@ -173,7 +173,6 @@ export async function createApp(config: Config, database: DatabaseHandle, logger
     onStatements: (count) => metrics.sqlStatements.observe(count),
     onCacheOutcome: metrics.countCacheOutcome,
     publishedNames,
-    resolveViewer,
     onAnswered: (answered) => {
       metrics.observeGraphQL(answered.operation, answered.outcome, answered.status, answered.seconds);
       // One line per request (at info: LOG_LEVEL=warn leaves them out).
@@ -190,6 +189,7 @@ export async function createApp(config: Config, database: DatabaseHandle, logger
         'graphql request',
       );
     },
+    resolveViewer,
     cache: cache.responses,
     keys: cache.keys,
     operationKinds,
@@ -202,8 +202,8 @@ export async function createApp(config: Config, database: DatabaseHandle, logger
       return createRequestContext(viewer, requestId, execution, {
         db: requestDb,
         fillsSince,
-        loaderMaxBatchSize: config.loaderMaxBatchSize,
         onBatch: (loader, size) => metrics.loaderBatch.observe({ loader }, size),
+        loaderMaxBatchSize: config.loaderMaxBatchSize,
         entities: cache.entities,
         invalidate: async (workspaceId, tags, written) => {
           // Read-your-writes: recorded before the purge, so no reader can see the purge and not this.

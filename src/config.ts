@@ -1,6 +1,7 @@
 // Every knob of cardfile, with its default, parsed and validated in one place.
 // The README's "Configuration" table lists the same names; keep the two together.
 import path from 'node:path';
+import { type Env, flag, integer } from './env-values.js';
 import { type TraceSettings, traceSettingsFrom } from './observability/trace-settings.js';
 import { allowedOriginsFrom } from './rum/origins.js';
 import { type LimitSettings, limitSettingsFrom } from './limits/settings.js';
@@ -28,9 +29,9 @@ export interface Config {
   dbPrepare: boolean;
   /** Statements running longer than this are logged (once per shape), in ms. */
   slowQueryMs: number;
-  /** Longest wait for a free pooled connection, in ms (then SERVICE_UNAVAILABLE). */
   /** An unexpected error is logged with its stack at most once per fingerprint per this many ms. */
   errorLogIntervalMs: number;
+  /** Longest wait for a free pooled connection, in ms (then SERVICE_UNAVAILABLE). */
   dbPoolWaitMs: number;
   dbStatementTimeoutMs: number;
   dbConnectTimeoutMs: number;
@@ -94,26 +95,6 @@ export interface Config {
   limits: LimitSettings;
 }
 
-type Env = Record<string, string | undefined>;
-
-function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new Error(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
-  }
-  return value;
-}
-
-function flag(env: Env, name: string, fallback: boolean): boolean {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  if (['1', 'true', 'yes'].includes(raw.toLowerCase())) return true;
-  if (['0', 'false', 'no'].includes(raw.toLowerCase())) return false;
-  throw new Error(`${name} must be true or false, got "${raw}"`);
-}
-
 function namespace(value: string): string {
   if (!/^[A-Za-z0-9_.-]{1,40}$/.test(value)) throw new Error(`CACHE_NAMESPACE must be 1 to 40 letters, digits, "_", "." or "-", got "${value}"`);
   return value;
@@ -160,6 +141,7 @@ export function loadConfig(env: Env = process.env): Config {
     dbPoolMax: integer(env, 'DB_POOL_MAX', 10, 1, 1000),
     dbPrepare: flag(env, 'DB_PREPARE', true),
     slowQueryMs: integer(env, 'SLOW_QUERY_MS', 50, 0, 3_600_000),
+    errorLogIntervalMs: integer(env, 'ERROR_LOG_INTERVAL_MS', 60_000, 0, 86_400_000),
     dbPoolWaitMs: integer(env, 'DB_POOL_WAIT_MS', 2_000, 0, 600_000),
     dbStatementTimeoutMs: integer(env, 'DB_STATEMENT_TIMEOUT_MS', 10_000, 0, 3_600_000),
     dbConnectTimeoutMs: integer(env, 'DB_CONNECT_TIMEOUT_MS', 5_000, 100, 600_000),
@@ -168,7 +150,6 @@ export function loadConfig(env: Env = process.env): Config {
     loaderMaxBatchSize: integer(env, 'LOADER_MAX_BATCH_SIZE', 1000, 1, 10_000),
     tokenCacheTtlMs: integer(env, 'TOKEN_CACHE_TTL_MS', 30_000, 0, 3_600_000),
     introspection: flag(env, 'INTROSPECTION', !production),
-    errorLogIntervalMs: integer(env, 'ERROR_LOG_INTERVAL_MS', 60_000, 0, 86_400_000),
     demoContacts: integer(env, 'DEMO_CONTACTS', 2000, 0, 1_000_000),
     responseCache: flag(env, 'RESPONSE_CACHE', true),
     memoryCacheMaxBytes: integer(env, 'MEMORY_CACHE_MAX_BYTES', 64_000_000, 0, 16_000_000_000),

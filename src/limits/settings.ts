@@ -1,7 +1,7 @@
 // The abuse limits' knobs, read from the environment with their defaults: query shape and size,
 // and request rates. Kept apart from config.ts so the limits can be read and tested as one set.
 
-type Env = Record<string, string | undefined>;
+import { type Env, integer } from '../env-values.js';
 
 export interface LimitSettings {
   /** Deepest selection nesting an operation may have. */
@@ -28,16 +28,6 @@ export interface LimitSettings {
    * the entry this many places from the right. 0: the socket's peer address, the header ignored.
    */
   trustProxyHops: number;
-}
-
-function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new Error(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
-  }
-  return value;
 }
 
 /** `true` trusts one proxy, `false` none; a number trusts that many in a chain. */

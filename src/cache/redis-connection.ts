@@ -87,7 +87,11 @@ export class RedisConnection {
       const result = await Promise.race([
         call(this.client),
         new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new RedisUnavailable('timeout')), this.options.commandTimeoutMs);
+          // Timers run before I/O in each turn of the event loop: when this process was too busy
+          // to look, a reply already waiting on the socket would lose to the timer and Redis
+          // would be blamed (three in a row open the circuit, and a purge refused then leaves
+          // other instances serving what the write replaced). setImmediate lets that turn's I/O in first.
+          timer = setTimeout(() => setImmediate(() => reject(new RedisUnavailable('timeout'))), this.options.commandTimeoutMs);
         }),
       ]);
       this.failures = 0;

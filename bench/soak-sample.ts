@@ -10,6 +10,9 @@ export interface InstanceSample {
   heapUsedMb?: number;
   /** Heap reserved by V8, young generation included: RSS minus this is native memory. */
   heapTotalMb?: number;
+  /** Of that, the young generation (semi-spaces, grown up to --max-semi-space-size) and the old. */
+  newSpaceMb?: number;
+  oldSpaceMb?: number;
   externalMb?: number;
   l1Mb?: number;
   graphqlRequests?: number;
@@ -47,6 +50,8 @@ export async function sampleInstance(server: ServerUnderTest): Promise<InstanceS
       rssMb,
       heapUsedMb: mb(sumOf(text, 'cardfile_nodejs_heap_size_used_bytes')),
       heapTotalMb: mb(sumOf(text, 'cardfile_nodejs_heap_size_total_bytes')),
+      newSpaceMb: mb(sumOf(text, 'cardfile_nodejs_heap_space_size_total_bytes', (labels) => labels.includes('space="new"'))),
+      oldSpaceMb: mb(sumOf(text, 'cardfile_nodejs_heap_space_size_total_bytes', (labels) => labels.includes('space="old"'))),
       externalMb: mb(sumOf(text, 'cardfile_nodejs_external_memory_bytes')),
       l1Mb: mb(sumOf(text, 'cardfile_cache_l1_bytes')),
       eventLoopLagP99Ms: Math.round(sumOf(text, 'cardfile_nodejs_eventloop_lag_p99_seconds') * 1000),

@@ -25,21 +25,60 @@ function hasMoreTokensThan(query: string, max: number): boolean {
   return false;
 }
 
-function fieldsOf(method: string, search: string, body: unknown): { query: unknown; variablesBytes: number } {
+/**
+ * Deepest nesting of objects and arrays a request's variables may have: several times what any
+ * input type of the schema needs (a filter's list of tag ids is three levels down).
+ */
+export const MAX_VARIABLES_DEPTH = 32;
+
+/**
+ * Whether `value` nests objects or arrays more than `max` levels deep, found without recursion.
+ * JSON.parse builds a few thousand levels happily, but what walks them recursively afterwards
+ * (JSON.stringify for the size, the cache key's canonical JSON) overflows the stack on them.
+ */
+function nestedDeeperThan(value: unknown, max: number): boolean {
+  const pending: Array<[unknown, number]> = [[value, 0]];
+  while (pending.length > 0) {
+    const [current, depth] = pending.pop()!;
+    if (typeof current !== 'object' || current === null) continue;
+    if (depth > max) return true;
+    for (const child of Object.values(current)) pending.push([child, depth + 1]);
+  }
+  return false;
+}
+
+function parsedOrUndefined(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    // Not JSON: refused later, where the parameters are read.
+    return undefined;
+  }
+}
+
+function fieldsOf(method: string, search: string, body: unknown): { query: unknown; variables: unknown; variablesBytes: () => number } {
   if (method === 'GET') {
     const params = new URLSearchParams(search);
     const variables = params.get('variables');
-    return { query: params.get('query'), variablesBytes: variables === null ? 0 : Buffer.byteLength(variables) };
+    return {
+      query: params.get('query'),
+      variables: variables === null ? undefined : parsedOrUndefined(variables),
+      variablesBytes: () => (variables === null ? 0 : Buffer.byteLength(variables)),
+    };
   }
-  if (typeof body !== 'object' || body === null) return { query: undefined, variablesBytes: 0 };
+  if (typeof body !== 'object' || body === null) return { query: undefined, variables: undefined, variablesBytes: () => 0 };
   const { query, variables } = body as { query?: unknown; variables?: unknown };
-  return { query, variablesBytes: variables === undefined || variables === null ? 0 : Buffer.byteLength(JSON.stringify(variables)) };
+  return { query, variables, variablesBytes: () => (variables === undefined || variables === null ? 0 : Buffer.byteLength(JSON.stringify(variables))) };
 }
 
 /** Throws a coded BodyError when the request's document or variables are over a limit. */
 export function checkDocumentLimits(method: string, search: string, body: unknown, limits: DocumentLimits): void {
-  const { query, variablesBytes } = fieldsOf(method, search, body);
-  if (variablesBytes > limits.maxVariablesBytes) {
+  const { query, variables, variablesBytes } = fieldsOf(method, search, body);
+  // Before the size, which is measured by serialising them.
+  if (nestedDeeperThan(variables, MAX_VARIABLES_DEPTH)) {
+    throw new BodyError(400, 'BAD_REQUEST', 'The variables are nested too deeply.');
+  }
+  if (variablesBytes() > limits.maxVariablesBytes) {
     throw new BodyError(413, 'PAYLOAD_TOO_LARGE', 'The variables are too large: send less data per request.');
   }
   if (typeof query !== 'string') return;

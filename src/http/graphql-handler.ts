@@ -110,7 +110,9 @@ function headerMapOf(request: IncomingMessage): HeaderMap {
 }
 
 function isJson(contentType: string | undefined): boolean {
-  return !!contentType && /^application\/(graphql-response\+)?json\b/i.test(contentType.trim());
+  // The media type must end after "json" (parameters may follow): application/json-patch and
+  // application/json-seq are other formats.
+  return !!contentType && /^application\/(graphql-response\+)?json\s*(;|$)/i.test(contentType.trim());
 }
 
 const MAX_AGE = /(?:^|[\s,])max-age=(\d+)/;

@@ -93,11 +93,22 @@ export function createHttpServer(routes: Routes, metrics: Metrics, logger: Logge
         : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
           ? [408, 'Request Timeout', 'The request took too long to arrive.']
           : [400, 'Bad Request', 'The request is not valid HTTP.'];
-    const body = JSON.stringify({ errors: [{ message, extensions: { code: 'BAD_REQUEST' } }] });
-    socket.end(
-      `HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json; charset=utf-8\r\n` +
-        `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
-    );
+    socket.end(rawJsonError(status, reason, 'BAD_REQUEST', message));
+  });
+
+  // CONNECT asks for a tunnel, which this server never opens. Node drops such a connection
+  // without a word when nobody listens for it; answer it like any other method not served here.
+  server.on('connect', (_request: IncomingMessage, socket: Socket) => {
+    socket.end(rawJsonError(405, 'Method Not Allowed', 'METHOD_NOT_ALLOWED', 'CONNECT is not supported.'));
   });
   return server;
+}
+
+/** A whole HTTP response with a JSON error, for sockets no ServerResponse writes to. */
+function rawJsonError(status: number, reason: string, code: string, message: string): string {
+  const body = JSON.stringify({ errors: [{ message, extensions: { code } }] });
+  return (
+    `HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json; charset=utf-8\r\n` +
+    `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`
+  );
 }

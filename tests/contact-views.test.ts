@@ -294,7 +294,7 @@ describe('restarts under load', () => {
     });
     stores.push(store);
     const workspace = await seedStore(store, 'load', 20);
-    const initial = await contactsOf(store, 'load');
+    const { initial } = workspace;
     expect(initial).toHaveLength(20);
     return { store, workspace, initial };
   }

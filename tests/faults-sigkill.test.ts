@@ -12,9 +12,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { metricValue } from './helpers/metrics.js';
 import { getOnce } from './helpers/mixed-load.js';
 import { type RunningServer, startServerProcess } from './helpers/processes.js';
-import { contactsOf, createProcessStore, type ProcessStore, seedStore } from './helpers/process-store.js';
+import type { DatabaseHandle } from '../src/db/client.js';
+import { contactsIn, createProcessStore, type ProcessStore, seedStore, withStore } from './helpers/process-store.js';
 import { type OwnRedis, startOwnRedis } from './helpers/redis.js';
-import { streamBuffer, streamState, tableBuffer } from './helpers/view-buffers.js';
+import { streamBuffer, streamState, tableBufferIn } from './helpers/view-buffers.js';
 import { ViewLoad } from './helpers/view-load.js';
 import { waitFor } from './helpers/wait-for.js';
 
@@ -43,9 +44,13 @@ async function start(env: Record<string, string>): Promise<RunningServer & { exi
 
 const sum = (values: Iterable<number>) => [...values].reduce((total, value) => total + value, 0);
 
-async function killedWhileRecording(store: ProcessStore, buffered: () => Promise<Map<string, number>>) {
+/**
+ * `buffered` reads what the buffer in use holds, per contact; given the store, opened once after
+ * the kill (each opening of the embedded store takes seconds).
+ */
+async function killedWhileRecording(store: ProcessStore, buffered: (handle: DatabaseHandle) => Promise<Map<string, number>>) {
   const workspace = await seedStore(store, 'load', 20);
-  const initial = await contactsOf(store, 'load');
+  const { initial } = workspace;
   const plan = Array.from({ length: VIEWS }, (_, i) => initial[i % initial.length]!.id);
   const load = new ViewLoad(plan, [workspace.reader, workspace.editor]);
 
@@ -61,8 +66,8 @@ async function killedWhileRecording(store: ProcessStore, buffered: () => Promise
   expect(load.ackedTotal).toBeGreaterThanOrEqual(KILL_AT);
 
   // Nothing was counted before the kill; everything acknowledged is in the buffer.
-  expect((await contactsOf(store, 'load')).filter((contact) => contact.viewCount > 0)).toEqual([]);
-  const held = await buffered();
+  const [counted, held] = await withStore(store, async (handle) => [await contactsIn(handle, 'load'), await buffered(handle)] as const);
+  expect(counted.filter((contact) => contact.viewCount > 0)).toEqual([]);
   for (const contact of initial) {
     const acked = load.acked.get(contact.id) ?? 0;
     expect(held.get(contact.id) ?? 0, contact.id).toBeGreaterThanOrEqual(acked);
@@ -84,7 +89,8 @@ async function killedWhileRecording(store: ProcessStore, buffered: () => Promise
   second.child.kill('SIGTERM');
   expect(await second.exited).toBe(0);
 
-  const final = await contactsOf(store, 'load');
+  const [final, left] = await withStore(store, async (handle) => [await contactsIn(handle, 'load'), await tableBufferIn(handle)] as const);
+  expect(left).toEqual(new Map());
   expect(Object.fromEntries(final.filter((contact) => contact.viewCount > 0).map((contact) => [contact.id, contact.viewCount]))).toEqual(
     Object.fromEntries(held),
   );
@@ -105,18 +111,17 @@ describe('SIGKILL while views are being recorded', () => {
     const store = await createProcessStore({ redisUrl: redis.url, env: { VIEW_FLUSH_INTERVAL_MS: '60000' } });
     cleanups.push(() => store.destroy());
 
-    await killedWhileRecording(store, async () => {
+    await killedWhileRecording(store, async (handle) => {
       // Redis answered throughout: every view went to the stream, none to the database.
-      expect(await tableBuffer(store)).toEqual(new Map());
+      expect(await tableBufferIn(handle)).toEqual(new Map());
       return streamBuffer(client, store);
     });
     expect(await streamState(client, store)).toEqual({ length: 0, pending: 0 });
-  }, 60_000);
+  }, 90_000);
 
   it('replays the database buffer after the restart: every acknowledged view counted exactly once', async () => {
     const store = await createProcessStore({ env: { VIEW_FLUSH_INTERVAL_MS: '60000' } });
     cleanups.push(() => store.destroy());
-    await killedWhileRecording(store, () => tableBuffer(store));
-    expect(await tableBuffer(store)).toEqual(new Map());
-  }, 60_000);
+    await killedWhileRecording(store, tableBufferIn);
+  }, 90_000);
 });

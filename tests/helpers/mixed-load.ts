@@ -3,6 +3,10 @@
 // and what went wrong if anything did) and the tally of what the server acknowledged, so that a
 // test can check that a fault failed no request and lost no acknowledged write.
 import http from 'node:http';
+import type { DatabaseHandle } from '../../src/db/client.js';
+import { parseGlobalId, toGlobalId } from '../../src/graphql/global-id.js';
+import { contactsIn } from './process-store.js';
+import { tableBufferIn } from './view-buffers.js';
 import { RECORD_VIEW } from './view-load.js';
 import type { seededRandom } from './seeded-random.js';
 
@@ -227,4 +231,20 @@ export function getOnce(url: string): Promise<{ status: number; text: string }> 
     request.on('timeout', () => request.destroy(new Error('request timed out')));
     request.on('error', reject);
   });
+}
+
+/** What the store holds of what a MixedLoad wrote, read in one opening of the store. */
+export async function storedWrites(handle: DatabaseHandle, workspace: string, load: MixedLoad) {
+  const contacts = await contactsIn(handle, workspace);
+  const emails = await handle.query<{ email: string }>(`select email from contacts where email like '%@faults.example'`);
+  const titles = await handle.query<{ id: number; title: string }>('select id, title from contacts where id = any($1::bigint[])', [
+    [...load.titles.keys()].map((id) => parseGlobalId(id)!.id),
+  ]);
+  return {
+    /** View counts of the contacts viewed at least once. */
+    views: new Map(contacts.filter((contact) => contact.viewCount > 0).map((contact) => [contact.id, contact.viewCount])),
+    created: new Set(emails.map((row) => row.email)),
+    titles: new Map(titles.map((row) => [toGlobalId('Contact', Number(row.id)), row.title])),
+    buffered: await tableBufferIn(handle),
+  };
 }

@@ -69,25 +69,29 @@ export interface ContactState {
 
 /** Every contact of the named workspace, by id. */
 export function contactsOf(store: ProcessStore, workspace: string): Promise<ContactState[]> {
-  return withStore(store, async (handle) => {
-    const rows = await handle.query<{ id: number; view_count: number; version: number; updated_at: Date }>(
-      `select c.id, c.view_count, c.version, c.updated_at from contacts c
-       join workspaces w on w.id = c.workspace_id where w.name = $1 order by c.id`,
-      [workspace],
-    );
-    return rows.map((row) => ({
-      id: toGlobalId('Contact', Number(row.id)),
-      viewCount: row.view_count,
-      version: row.version,
-      updatedAt: new Date(row.updated_at).toISOString(),
-    }));
-  });
+  return withStore(store, (handle) => contactsIn(handle, workspace));
 }
 
-/** Migrates the store and creates a workspace with `contacts` seeded contacts and its two tokens. */
-export function seedStore(store: ProcessStore, workspace: string, contacts: number): Promise<Workspace> {
+/** The same, on a store the caller has open (each opening of the embedded store takes seconds). */
+export async function contactsIn(handle: DatabaseHandle, workspace: string): Promise<ContactState[]> {
+  const rows = await handle.query<{ id: number; view_count: number; version: number; updated_at: Date }>(
+    `select c.id, c.view_count, c.version, c.updated_at from contacts c
+     join workspaces w on w.id = c.workspace_id where w.name = $1 order by c.id`,
+    [workspace],
+  );
+  return rows.map((row) => ({
+    id: toGlobalId('Contact', Number(row.id)),
+    viewCount: row.view_count,
+    version: row.version,
+    updatedAt: new Date(row.updated_at).toISOString(),
+  }));
+}
+
+/** Migrates the store and creates a workspace with `contacts` seeded contacts; its tokens and contacts. */
+export function seedStore(store: ProcessStore, workspace: string, contacts: number): Promise<Workspace & { initial: ContactState[] }> {
   return withStore(store, async (handle) => {
     await handle.migrate();
-    return createWorkspace(handle.db, workspace, contacts);
+    const created = await createWorkspace(handle.db, workspace, contacts);
+    return { ...created, initial: await contactsIn(handle, workspace) };
   });
 }

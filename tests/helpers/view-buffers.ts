@@ -1,18 +1,15 @@
 // What the durable view buffers of a store hold, read from outside the server: the PostgreSQL
 // buffer table and the Redis stream. A crashed server's acknowledged views must all be in there.
 import type { RedisClientType } from '@redis/client';
+import type { DatabaseHandle } from '../../src/db/client.js';
 import { toGlobalId } from '../../src/graphql/global-id.js';
 import { VIEW_GROUP } from '../../src/views/view-stream.js';
-import { type ProcessStore, withStore } from './process-store.js';
+import type { ProcessStore } from './process-store.js';
 
-/** Views per contact (global id) in the store's PostgreSQL buffer. */
-export function tableBuffer(store: ProcessStore): Promise<Map<string, number>> {
-  return withStore(store, async (handle) => {
-    const rows = await handle.query<{ contact_id: number; n: number }>(
-      'select contact_id, count(*)::int as n from contact_view_buffer group by contact_id',
-    );
-    return new Map(rows.map((row) => [toGlobalId('Contact', Number(row.contact_id)), row.n]));
-  });
+/** Views per contact (global id) in the PostgreSQL buffer of a store the caller has open. */
+export async function tableBufferIn(handle: DatabaseHandle): Promise<Map<string, number>> {
+  const rows = await handle.query<{ contact_id: number; n: number }>('select contact_id, count(*)::int as n from contact_view_buffer group by contact_id');
+  return new Map(rows.map((row) => [toGlobalId('Contact', Number(row.contact_id)), row.n]));
 }
 
 /** Views per contact (global id) in the store's Redis stream, read or not. */

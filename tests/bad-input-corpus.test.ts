@@ -15,27 +15,11 @@ import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_VARIABLES_DEPTH } from '../src/http/document-limits.js';
 import { createWorkspace, startTestServer, type TestServer, type Workspace } from './helpers/server.js';
+import { type Reply, reply } from './helpers/raw-reply.js';
 
 /** A request still unanswered after this long has hung. */
 const ANSWER_WITHIN_MS = 15_000;
 
-interface Reply {
-  status: number;
-  contentType: string;
-  text: string;
-  /** The parsed JSON body; undefined when the body is not JSON. */
-  body: any;
-}
-
-function reply(status: number, contentType: string | null | undefined, text: string): Reply {
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    body = undefined;
-  }
-  return { status, contentType: contentType ?? '', text, body };
-}
 
 /** Undoes chunked transfer coding, for answers read off a raw socket. */
 function unchunk(raw: Buffer): Buffer {

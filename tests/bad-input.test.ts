@@ -5,29 +5,13 @@ import http from 'node:http';
 import net from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createWorkspace, startTestServer, type TestServer, type Workspace } from './helpers/server.js';
+import { type Reply, reply } from './helpers/raw-reply.js';
 
 /** Long enough for the slowest case here; a request still unanswered by then has hung. */
 const ANSWER_WITHIN_MS = 15_000;
 const SEEDED_CONTACTS = 12;
 const MAX_BODY_BYTES = 1_000_000;
 
-interface Reply {
-  status: number;
-  contentType: string;
-  text: string;
-  /** The parsed JSON body; undefined when the body is not JSON. */
-  body: any;
-}
-
-function reply(status: number, contentType: string | null | undefined, text: string): Reply {
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    body = undefined;
-  }
-  return { status, contentType: contentType ?? '', text, body };
-}
 
 /** Speaks HTTP to one server the ways a client (or an attacker) can. */
 function clientOf(target: () => TestServer) {

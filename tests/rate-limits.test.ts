@@ -1,10 +1,10 @@
 // Request rate limits against the real server: per token and per client address, 429 with
 // RATE_LIMITED and Retry-After, cache hits counted too; shared between instances through Redis
 // when REDIS_URL is set, counted in process when it is not or when Redis cannot be reached.
-import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueToken } from '../src/auth/tokens.js';
 import { createWorkspace, onRedis, startTestServer, type TestServer, type Workspace } from './helpers/server.js';
+import { freePort } from './helpers/free-port.js';
 
 const QUERY = '{ contacts(first: 2) { totalCount edges { node { id } } } }';
 const WINDOW_MS = 60_000;
@@ -55,16 +55,7 @@ function expectLimited(answer: Answer, windowMs = WINDOW_MS) {
 /** Starts a server over the same database, with these limits. */
 const withLimits = (env: Record<string, string>) => startTestServer({ RATE_LIMIT_WINDOW_MS: String(WINDOW_MS), ...env }, { database: base.database });
 
-async function closedPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
+const closedPort = freePort;
 
 describe('per token', () => {
   let server: TestServer;

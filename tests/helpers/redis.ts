@@ -1,7 +1,7 @@
 // A Redis server of the test's own: a throwaway redis-server on a free loopback port, keeping
 // nothing on disk, which a test may stop and start again without disturbing other test files.
 import { type ChildProcess, spawn } from 'node:child_process';
-import net from 'node:net';
+import { freePort } from './free-port.js';
 
 export interface OwnRedis {
   url: string;
@@ -15,16 +15,6 @@ export interface OwnRedis {
   start(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function waitForLine(child: ChildProcess, pattern: RegExp): Promise<void> {
   return new Promise((resolve, reject) => {

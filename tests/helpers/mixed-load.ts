@@ -8,6 +8,9 @@ import { parseGlobalId, toGlobalId } from '../../src/graphql/global-id.js';
 import { contactsIn } from './process-store.js';
 import { tableBufferIn } from './view-buffers.js';
 import { RECORD_VIEW } from './view-load.js';
+import { postGraphQL } from './post-graphql.js';
+
+export { postGraphQL };
 import type { seededRandom } from './seeded-random.js';
 
 /** No request may hang a test: one still unanswered after this counts as failed. */
@@ -190,30 +193,6 @@ export class MixedLoad {
   }
 }
 
-/** One POST of a GraphQL body on `agent`'s connections, bounded in time. */
-export function postGraphQL(agent: http.Agent, url: string, token: string, body: string): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    const request = http.request(
-      url,
-      {
-        method: 'POST',
-        agent,
-        timeout: REQUEST_TIMEOUT_MS,
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, 'content-length': Buffer.byteLength(body) },
-      },
-      (response) => {
-        let text = '';
-        response.setEncoding('utf8');
-        response.on('data', (chunk: string) => (text += chunk));
-        response.on('end', () => resolve({ status: response.statusCode ?? 0, text }));
-        response.on('error', reject);
-      },
-    );
-    request.on('timeout', () => request.destroy(new Error('request timed out')));
-    request.on('error', reject);
-    request.end(body);
-  });
-}
 
 /**
  * One GET on a connection of its own, closed after the answer: a test's probe (metrics, readiness)

@@ -3,11 +3,11 @@
 // acknowledged, and which were sent but never answered (a crashed server may or may not have
 // recorded those).
 import http from 'node:http';
+import { postGraphQL } from './post-graphql.js';
 
 export const RECORD_VIEW = 'mutation ($id: ID!) { recordContactView(input: { contactId: $id }) { contactId } }';
 
 /** No request may hang a test: one that takes longer than this counts as unanswered. */
-const REQUEST_TIMEOUT_MS = 10_000;
 
 export type OnFailure = 'requeue' | 'uncertain';
 
@@ -79,7 +79,7 @@ export class ViewLoad {
   /** True only for an answer that acknowledges this very view. */
   private async send(agent: http.Agent, url: string, contactId: string, token: string): Promise<boolean> {
     try {
-      const { status, text } = await post(agent, `${url}/graphql`, token, JSON.stringify({ query: RECORD_VIEW, variables: { id: contactId } }));
+      const { status, text } = await postGraphQL(agent, `${url}/graphql`, token, JSON.stringify({ query: RECORD_VIEW, variables: { id: contactId } }));
       const body = JSON.parse(text) as { data?: { recordContactView?: { contactId: string } }; errors?: unknown };
       if (status === 200 && !body.errors && body.data?.recordContactView?.contactId === contactId) return true;
       this.lastFailure = `status ${status}: ${text.slice(0, 300)}`;
@@ -90,26 +90,3 @@ export class ViewLoad {
   }
 }
 
-function post(agent: http.Agent, url: string, token: string, body: string): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    const request = http.request(
-      url,
-      {
-        method: 'POST',
-        agent,
-        timeout: REQUEST_TIMEOUT_MS,
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, 'content-length': Buffer.byteLength(body) },
-      },
-      (response) => {
-        let text = '';
-        response.setEncoding('utf8');
-        response.on('data', (chunk: string) => (text += chunk));
-        response.on('end', () => resolve({ status: response.statusCode ?? 0, text }));
-        response.on('error', reject);
-      },
-    );
-    request.on('timeout', () => request.destroy(new Error('request timed out')));
-    request.on('error', reject);
-    request.end(body);
-  });
-}

@@ -10,7 +10,7 @@ export interface SoakOptions {
   connections: number;
 }
 
-const usage = 'npm run soak -- [--duration 3m] [--warmup 60s] [--contacts N] [--connections N]';
+const usage = 'npm run soak -- [--duration 3m] [--warmup 90s] [--contacts N] [--connections N]';
 
 function fail(message: string): never {
   process.stderr.write(`${message}\nusage: ${usage}\n`);
@@ -44,7 +44,9 @@ export function readSoakOptions(argv = process.argv.slice(2)): SoakOptions {
   // Bounded: a soak that forgets to stop is not one.
   if (durationSeconds === undefined || durationSeconds < 10 || durationSeconds > 3600) fail('--duration must be from 10s to 60m (e.g. 30s, 3m).');
   // A third by default: 60 s of a 3-minute run, 10 s of a 30-second one.
-  const warmupSeconds = values.warmup === undefined ? Math.round(durationSeconds / 3) : parseSeconds(values.warmup);
+  // Half the run: V8 sizes its old generation over the first minute or so of load, and RSS
+  // compared before that measures the sizing, not what the server keeps.
+  const warmupSeconds = values.warmup === undefined ? Math.round(durationSeconds / 2) : parseSeconds(values.warmup);
   if (warmupSeconds === undefined || warmupSeconds < 1 || warmupSeconds > durationSeconds - 5) {
     fail('--warmup must be at least 1s and leave at least 5s of the duration.');
   }

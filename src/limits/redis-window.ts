@@ -4,15 +4,16 @@
 import type { RedisConnection } from '../cache/redis-connection.js';
 import type { Counted } from './window-counter.js';
 
-// Per key: INCR, the expiry on the first request of a window, then what is left of the window.
-// A key found without an expiry (one written while a PEXPIRE was lost) gets one, rather than
-// counting forever.
+// Per key: INCRBY, the expiry on the first requests of a window (or on a key found without one,
+// written while a PEXPIRE was lost, rather than counting forever), then what is left of the window.
+// ARGV[1] is the window; ARGV[i + 1] how many requests to add to KEYS[i] (1 for a request counted
+// as it arrives, more for a batch counted afterwards).
 const COUNT_SCRIPT = `
 local result = {}
 for i, key in ipairs(KEYS) do
-  local count = redis.call('INCR', key)
+  local count = redis.call('INCRBY', key, ARGV[i + 1])
   local ttl = redis.call('PTTL', key)
-  if count == 1 or ttl < 0 then
+  if ttl < 0 then
     redis.call('PEXPIRE', key, ARGV[1])
     ttl = tonumber(ARGV[1])
   end
@@ -28,9 +29,9 @@ export class RedisWindow {
     private readonly windowMs: number,
   ) {}
 
-  /** Counts one request against each key; throws RedisUnavailable when Redis cannot answer. */
-  async hit(keys: string[]): Promise<Counted[]> {
-    const reply = (await this.redis.script(COUNT_SCRIPT, keys, [String(this.windowMs)])) as number[];
+  /** Counts `amounts[i]` requests (one each by default) against each key; throws RedisUnavailable when Redis cannot answer. */
+  async hit(keys: string[], amounts: number[] = keys.map(() => 1)): Promise<Counted[]> {
+    const reply = (await this.redis.script(COUNT_SCRIPT, keys, [String(this.windowMs), ...amounts.map(String)])) as number[];
     return keys.map((_, i) => ({ count: Number(reply[2 * i]), remainingMs: Number(reply[2 * i + 1]) }));
   }
 }

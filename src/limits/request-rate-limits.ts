@@ -7,6 +7,7 @@ import type { IncomingMessage } from 'node:http';
 import type { RedisConnection } from '../cache/redis-connection.js';
 import { clientAddressOf } from './client-address.js';
 import { RedisWindow } from './redis-window.js';
+import { SharedCounts } from './shared-counts.js';
 import type { LimitSettings } from './settings.js';
 import { type Counted, WindowCounter } from './window-counter.js';
 
@@ -29,7 +30,7 @@ interface Check {
 
 export class RequestRateLimits {
   private readonly local: WindowCounter;
-  private readonly shared: RedisWindow | undefined;
+  private readonly shared: SharedCounts | undefined;
   private readonly prefix: string;
 
   constructor(
@@ -39,7 +40,7 @@ export class RequestRateLimits {
     now: () => number = Date.now,
   ) {
     this.local = new WindowCounter(settings.rateLimitWindowMs, MAX_LOCAL_KEYS, now);
-    this.shared = redis && new RedisWindow(redis, settings.rateLimitWindowMs);
+    this.shared = redis && new SharedCounts(new RedisWindow(redis, settings.rateLimitWindowMs), MAX_LOCAL_KEYS, now);
     this.prefix = `${namespace}:rl:`;
   }
 
@@ -62,22 +63,27 @@ export class RequestRateLimits {
     return checks;
   }
 
-  private async count(keys: string[]): Promise<Counted[]> {
-    if (this.shared) {
-      try {
-        return await this.shared.hit(keys);
-      } catch {
-        // Redis unavailable (RedisConnection has logged it and may open its circuit): counted here.
-      }
+  private async count(keys: string[], limits: number[]): Promise<Counted[]> {
+    // Counted here always, so that the moment Redis fails this instance already knows what it
+    // admitted in the window, including what it had not yet counted in Redis.
+    const local = keys.map((key) => this.local.hit(key));
+    if (!this.shared) return local;
+    try {
+      return await this.shared.hit(keys, limits);
+    } catch {
+      // Redis unavailable (RedisConnection has logged it and may open its circuit): judged here.
+      return local;
     }
-    return keys.map((key) => this.local.hit(key));
   }
 
   /** Counts the request; undefined when it may go on, otherwise how long its client must wait. */
   async check(request: IncomingMessage): Promise<RateLimited | undefined> {
     const checks = this.checksFor(request);
     if (checks.length === 0) return undefined;
-    const counted = await this.count(checks.map((check) => check.key));
+    const counted = await this.count(
+      checks.map((check) => check.key),
+      checks.map((check) => check.limit),
+    );
     let refused: RateLimited | undefined;
     for (const [i, check] of checks.entries()) {
       const { count, remainingMs } = counted[i]!;

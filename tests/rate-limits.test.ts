@@ -206,3 +206,50 @@ describe('windows', () => {
     }
   });
 });
+
+describe('counting in Redis without waiting for it', () => {
+  it('answers requests well under the limit without waiting for Redis, and waits for its count only near the limit', async () => {
+    const { startOwnRedis } = await import('./helpers/redis.js');
+    const { relayTo } = await import('./helpers/redis-relay.js');
+    const redis = await startOwnRedis();
+    const relay = await relayTo(redis.port);
+    const timeoutMs = 1_500;
+    const server = await withLimits({
+      REDIS_URL: relay.url,
+      REDIS_COMMAND_TIMEOUT_MS: String(timeoutMs),
+      RESPONSE_CACHE: 'false',
+      RATE_LIMIT_PER_TOKEN: '10',
+      RATE_LIMIT_PER_IP: '0',
+    });
+    const { createClient } = await import('@redis/client');
+    const direct = createClient({ url: redis.url });
+    await direct.connect();
+    try {
+      // Connected through the relay: a first request's count reaches Redis.
+      expectPassed(await send(server, await issueToken(base.db, workspace.name, 'reader')));
+      const deadline = Date.now() + 10_000;
+      while ((await direct.keys('*:rl:t:*')).length === 0) {
+        if (Date.now() > deadline) throw new Error('the first count never reached Redis');
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      // Redis goes silent (the connection stays open, nothing comes back).
+      relay.blackhole();
+      const token = await issueToken(base.db, workspace.name, 'reader');
+      // Up to 80% of the limit (8 of 10) nothing waits for Redis's answer.
+      const started = performance.now();
+      for (let i = 0; i < 8; i += 1) expectPassed(await send(server, token));
+      expect(performance.now() - started).toBeLessThan(timeoutMs);
+      // Past it the request is counted in Redis first: it waits out the silence, then is judged here.
+      const near = performance.now();
+      expectPassed(await send(server, token));
+      expect(performance.now() - near).toBeGreaterThanOrEqual(timeoutMs - 100);
+    } finally {
+      // Let the server's connection go before closing it: a Redis that never answers would hold its QUIT.
+      relay.refuse();
+      await direct.close();
+      await server.close();
+      await relay.close();
+      await redis.stop();
+    }
+  });
+});

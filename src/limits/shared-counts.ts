@@ -16,8 +16,10 @@ interface KeyState {
   /** The count Redis reported last, for the window ending at `endsAt`. */
   shared: number;
   endsAt: number;
-  /** Admitted here and not yet counted in Redis. */
+  /** Admitted here and not yet sent to Redis. */
   pending: number;
+  /** Sent to Redis in a flush that has not answered yet. */
+  sending: number;
 }
 
 export class SharedCounts {
@@ -44,7 +46,7 @@ export class SharedCounts {
     let state = this.states.get(key);
     if (!state || state.endsAt <= now) {
       // A window this instance has not heard of yet: counted from what it admits until Redis says more.
-      state = { shared: 0, endsAt: Number.POSITIVE_INFINITY, pending: 0 };
+      state = { shared: 0, endsAt: Number.POSITIVE_INFINITY, pending: 0, sending: 0 };
       this.states.set(key, state);
     }
     return state;
@@ -57,13 +59,13 @@ export class SharedCounts {
   async hit(keys: string[], limits: number[]): Promise<Counted[]> {
     const now = this.now();
     const states = keys.map((key) => this.stateOf(key, now));
-    const near = states.some((state, i) => state.shared + state.pending + 1 > limits[i]! * NEAR_LIMIT);
+    const near = states.some((state, i) => state.shared + state.sending + state.pending + 1 > limits[i]! * NEAR_LIMIT);
     if (!near && this.healthy) {
       for (const state of states) state.pending += 1;
       for (const key of keys) this.dirty.add(key);
       this.scheduleFlush();
       return states.map((state) => ({
-        count: state.shared + state.pending,
+        count: state.shared + state.sending + state.pending,
         remainingMs: Number.isFinite(state.endsAt) ? state.endsAt - now : 0,
       }));
     }
@@ -111,23 +113,30 @@ export class SharedCounts {
       if (!state || state.pending === 0) continue;
       keys.push(key);
       amounts.push(state.pending);
+      // Still part of the estimate until Redis has answered.
+      state.sending += state.pending;
       state.pending = 0;
     }
     this.dirty.clear();
     if (keys.length === 0) return;
+    let counted: Counted[] | undefined;
     try {
-      const counted = await this.redis.hit(keys, amounts);
-      counted.forEach((count, i) => this.learn(keys[i]!, count));
+      counted = await this.redis.hit(keys, amounts);
     } catch {
       this.healthy = false;
-      // Kept to be counted with the next flush; the estimate here still includes them.
-      keys.forEach((key, i) => {
-        const state = this.states.get(key);
-        if (!state) return;
-        state.pending += amounts[i]!;
-        this.dirty.add(key);
-      });
       this.onFlushFailed();
     }
+    keys.forEach((key, i) => {
+      const state = this.states.get(key);
+      if (!state) return;
+      state.sending -= amounts[i]!;
+      if (counted) {
+        this.learn(key, counted[i]!);
+        return;
+      }
+      // Kept to be counted with the next flush; the estimate here still includes them.
+      state.pending += amounts[i]!;
+      this.dirty.add(key);
+    });
   }
 }

@@ -8,13 +8,12 @@ import { parseGlobalId, toGlobalId } from '../../src/graphql/global-id.js';
 import { contactsIn } from './process-store.js';
 import { tableBufferIn } from './view-buffers.js';
 import { RECORD_VIEW } from './view-load.js';
-import { postGraphQL } from './post-graphql.js';
+import { getOnce, postGraphQL } from './post-graphql.js';
 
-export { postGraphQL };
+export { getOnce, postGraphQL };
 import type { seededRandom } from './seeded-random.js';
 
 /** No request may hang a test: one still unanswered after this counts as failed. */
-const REQUEST_TIMEOUT_MS = 10_000;
 
 const LIST = 'query ($first: Int) { contacts(first: $first, orderBy: { field: NAME }) { totalCount edges { node { id firstName company { name } } } } }';
 const CARD = 'query ($id: ID!) { contact(id: $id) { id firstName lastName email title version tags { name } } }';
@@ -194,23 +193,6 @@ export class MixedLoad {
 }
 
 
-/**
- * One GET on a connection of its own, closed after the answer: a test's probe (metrics, readiness)
- * must not be an open connection a draining server waits for.
- */
-export function getOnce(url: string): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    const request = http.get(url, { agent: false, timeout: REQUEST_TIMEOUT_MS, headers: { connection: 'close' } }, (response) => {
-      let text = '';
-      response.setEncoding('utf8');
-      response.on('data', (chunk: string) => (text += chunk));
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, text }));
-      response.on('error', reject);
-    });
-    request.on('timeout', () => request.destroy(new Error('request timed out')));
-    request.on('error', reject);
-  });
-}
 
 /** What the store holds of what a MixedLoad wrote, read in one opening of the store. */
 export async function storedWrites(handle: DatabaseHandle, workspace: string, load: MixedLoad) {

@@ -4,6 +4,7 @@
 // which keeps each instance within the limit on its own until Redis answers again.
 import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { LRUCache } from 'lru-cache';
 import type { RedisConnection } from '../cache/redis-connection.js';
 import { clientAddressOf } from './client-address.js';
 import { RedisWindow } from './redis-window.js';
@@ -32,6 +33,8 @@ export class RequestRateLimits {
   private readonly local: WindowCounter;
   private readonly shared: SharedCounts | undefined;
   private readonly prefix: string;
+  /** Token keys by Authorization header: a client sends the same header with every request, hashed once. */
+  private readonly tokenKeys = new LRUCache<string, string>({ max: 10_000 });
 
   constructor(
     private readonly settings: RateLimitSettings,
@@ -53,8 +56,12 @@ export class RequestRateLimits {
     const authorization = request.headers.authorization?.trim();
     if (this.settings.rateLimitPerToken > 0 && authorization) {
       // A digest, not the token: Redis (and its dumps) never hold a credential.
-      const digest = createHash('sha256').update(authorization).digest('base64url');
-      checks.push({ key: `${this.prefix}t:${digest}`, limit: this.settings.rateLimitPerToken, scope: 'token' });
+      let key = this.tokenKeys.get(authorization);
+      if (key === undefined) {
+        key = `${this.prefix}t:${createHash('sha256').update(authorization).digest('base64url')}`;
+        this.tokenKeys.set(authorization, key);
+      }
+      checks.push({ key, limit: this.settings.rateLimitPerToken, scope: 'token' });
     }
     if (this.settings.rateLimitPerIp > 0) {
       const address = clientAddressOf(request, this.settings.trustProxyHops);

@@ -170,6 +170,16 @@ if (onPostgres) {
       expect(write.primary).toBeGreaterThan(0);
     });
 
+    it('reads from the primary while Redis, which holds other instances\' write positions, cannot be reached', async () => {
+      const { freePort } = await import('./helpers/free-port.js');
+      const cutOff = await serve(database, { RESPONSE_CACHE: 'false', REDIS_URL: `redis://127.0.0.1:${await freePort()}` });
+      await until(async () => (await inRotation(cutOff)) === 1, 'the replica to be in rotation');
+      // Another instance may have written: without Redis nothing says a replica has that write.
+      const read = await whereRan(cutOff, () => firstContact(cutOff, globex));
+      expect(read.replica).toBe(0);
+      expect(read.primary).toBeGreaterThan(0);
+    });
+
     it('reads a workspace from the primary after it writes until the replica has replayed the write, and other workspaces from the replica', async () => {
       await replica.unsafe('select pg_wal_replay_pause()');
       const contact = await firstContact(server, acme);

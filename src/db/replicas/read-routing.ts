@@ -13,6 +13,8 @@ export interface RequestDatabase {
   fillsSince?: string;
 }
 
+const PRIMARY_ONLY = { replica: () => undefined };
+
 export class ReadRouting {
   constructor(
     private readonly database: DatabaseHandle,
@@ -27,8 +29,9 @@ export class ReadRouting {
     const replicas = this.database.replicas;
     if (!replicas || !this.positions || workspaceId === undefined) return { db: this.database.counting(execution, statements) };
     const floor = await this.positions.floor(workspaceId);
-    // Unknown (Redis cannot tell what other instances wrote): the primary.
-    if (!floor) return { db: this.database.counting(execution, statements) };
+    // Unknown (Redis cannot tell what other instances wrote): the primary, through the router all
+    // the same, so the statements count as the primary's in cardfile_db_request_statements_total.
+    if (!floor) return { db: this.database.routing(execution, PRIMARY_ONLY, statements) };
     const route = { replica: () => (execution.operation === 'query' ? replicas.monitor.pick(floor.position) : undefined) };
     return { db: this.database.routing(execution, route, statements), fillsSince: floor.stamp };
   }

@@ -8,9 +8,11 @@ export interface SoakOptions {
   /** Contacts of each soak workspace (seeded once, by COPY, when short). */
   contacts: number;
   connections: number;
+  /** `judge`: RSS growth fails the run; `report`: it is shown only (a run too short for V8 to size its heap). */
+  rss: 'judge' | 'report';
 }
 
-const usage = 'npm run soak -- [--duration 3m] [--warmup 90s] [--contacts N] [--connections N]';
+const usage = 'npm run soak -- [--duration 3m] [--warmup 90s] [--contacts N] [--connections N] [--rss judge|report]';
 
 function fail(message: string): never {
   process.stderr.write(`${message}\nusage: ${usage}\n`);
@@ -25,7 +27,7 @@ export function parseSeconds(text: string): number | undefined {
 }
 
 export function readSoakOptions(argv = process.argv.slice(2)): SoakOptions {
-  let values: { duration?: string; warmup?: string; contacts?: string; connections?: string };
+  let values: { duration?: string; warmup?: string; contacts?: string; connections?: string; rss?: string };
   try {
     ({ values } = parseArgs({
       args: argv,
@@ -34,6 +36,7 @@ export function readSoakOptions(argv = process.argv.slice(2)): SoakOptions {
         warmup: { type: 'string' },
         contacts: { type: 'string' },
         connections: { type: 'string' },
+        rss: { type: 'string' },
       },
       strict: true,
     }));
@@ -43,7 +46,6 @@ export function readSoakOptions(argv = process.argv.slice(2)): SoakOptions {
   const durationSeconds = parseSeconds(values.duration ?? '3m');
   // Bounded: a soak that forgets to stop is not one.
   if (durationSeconds === undefined || durationSeconds < 10 || durationSeconds > 3600) fail('--duration must be from 10s to 60m (e.g. 30s, 3m).');
-  // A third by default: 60 s of a 3-minute run, 10 s of a 30-second one.
   // Half the run: V8 sizes its old generation over the first minute or so of load, and RSS
   // compared before that measures the sizing, not what the server keeps.
   const warmupSeconds = values.warmup === undefined ? Math.round(durationSeconds / 2) : parseSeconds(values.warmup);
@@ -56,5 +58,7 @@ export function readSoakOptions(argv = process.argv.slice(2)): SoakOptions {
   // (the bench's 20 connections keep both instances' event loops queued behind each other).
   const connections = values.connections === undefined ? 8 : Number(values.connections);
   if (!Number.isInteger(connections) || connections < 2 || connections > 200) fail('--connections must be a whole number from 2 to 200.');
-  return { durationSeconds, warmupSeconds, contacts, connections };
+  const rss = values.rss ?? 'judge';
+  if (rss !== 'judge' && rss !== 'report') fail('--rss must be judge or report.');
+  return { durationSeconds, warmupSeconds, contacts, connections, rss };
 }

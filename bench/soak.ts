@@ -93,9 +93,9 @@ try {
     servers.push(await startServer(`instance ${i}`, 'src/main.ts', await freePort(), env));
   }
   const figures = await soak(workspaces, servers);
-  const checks = soakChecks(figures);
+  const checks = soakChecks(figures, options.rss === 'judge');
   console.log(soakTables(figures, checks));
-  const failed = checks.filter((check) => !check.pass);
+  const failed = checks.filter((check) => !check.pass && !check.reportOnly);
   if (failed.length > 0) log(`FAILED: ${failed.map((check) => check.check).join(', ')}`);
   exitCode = failed.length > 0 ? 1 : 0;
 } catch (error) {

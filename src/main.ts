@@ -2,12 +2,15 @@
 import { createApp } from './app.js';
 import { loadConfig } from './config.js';
 import { openConfiguredDatabase } from './db/open.js';
+import { heapBudget, heapBudgetWarning } from './observability/heap-budget.js';
 import { createLogger } from './observability/logger.js';
 
 const config = loadConfig();
 const logger = createLogger(config.logLevel);
 
 async function main() {
+  const heapWarning = heapBudgetWarning(heapBudget(config));
+  if (heapWarning) logger.warn(heapWarning);
   const database = await openConfiguredDatabase(config, logger);
   // The demo (and the data generator it seeds with) is loaded only for the embedded store.
   const demoToken =

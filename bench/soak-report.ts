@@ -69,6 +69,11 @@ function redisErrors(sample: InstanceSample): string {
   return parts.length > 0 ? `${sample.cacheErrors} (${parts.join(', ')})` : String(sample.cacheErrors);
 }
 
+/** L1 MB, entity rows and memo entries of one sample. */
+function cacheSizes(sample: InstanceSample): string {
+  return `${fixed(sample.l1Mb)}, ${grouped(sample.entityRows ?? 0)}, ${grouped(sample.memoEntries ?? 0)}`;
+}
+
 export function growth(instance: InstanceFigures): number | undefined {
   const { rssMb: from } = instance.atWarmupEnd;
   const { rssMb: to } = instance.atEnd;
@@ -131,7 +136,7 @@ export function soakTables(figures: SoakFigures, checks: SoakCheck[]): string {
   const lines = [
     `${grouped(requests)} requests in ${seconds.toFixed(0)} s (${(requests / seconds).toFixed(0)} req/s) over ${figures.instances.length} instances`,
     '',
-    '| instance | GraphQL requests | RSS at start MB | RSS at warm-up end MB | RSS at end MB | growth | heap used / total MB (warm-up end -> end) | new / old space MB (warm-up end -> end) | L1 MB (warm-up end -> end) | event-loop delay p99 ms (warm-up, measured) | unexpected errors | Redis errors |',
+    '| instance | GraphQL requests | RSS at start MB | RSS at warm-up end MB | RSS at end MB | growth | heap used / total MB (warm-up end -> end) | new / old space MB (warm-up end -> end) | L1 MB, entity rows, memo entries (warm-up end -> end) | event-loop delay p99 ms (warm-up, measured) | unexpected errors | Redis errors |',
     '|---|---:|---:|---:|---:|---:|---|---|---|---|---:|---:|',
   ];
   for (const i of figures.instances) {
@@ -140,7 +145,7 @@ export function soakTables(figures: SoakFigures, checks: SoakCheck[]): string {
       `| ${i.name} | ${grouped((i.atEnd.graphqlRequests ?? 0) - (i.atStart.graphqlRequests ?? 0))} | ${fixed(i.atStart.rssMb)} | ${fixed(i.atWarmupEnd.rssMb)} | ${fixed(i.atEnd.rssMb)} | ` +
         `${rise === undefined ? '–' : `${rise >= 0 ? '+' : ''}${fixed(rise * 100)}%`} | ${fixed(i.atWarmupEnd.heapUsedMb)} / ${fixed(i.atWarmupEnd.heapTotalMb)} -> ${fixed(i.atEnd.heapUsedMb)} / ${fixed(i.atEnd.heapTotalMb)} | ` +
         `${fixed(i.atWarmupEnd.newSpaceMb)} / ${fixed(i.atWarmupEnd.oldSpaceMb)} -> ${fixed(i.atEnd.newSpaceMb)} / ${fixed(i.atEnd.oldSpaceMb)} | ` +
-        `${fixed(i.atWarmupEnd.l1Mb)} -> ${fixed(i.atEnd.l1Mb)} | ${i.atWarmupEnd.eventLoopLagP99Ms ?? '–'}, ${i.atEnd.eventLoopLagP99Ms ?? '–'} | ${i.atEnd.unexpectedErrors ?? '–'} | ${redisErrors(i.atEnd)} |`,
+        `${cacheSizes(i.atWarmupEnd)} -> ${cacheSizes(i.atEnd)} | ${i.atWarmupEnd.eventLoopLagP99Ms ?? '–'}, ${i.atEnd.eventLoopLagP99Ms ?? '–'} | ${i.atEnd.unexpectedErrors ?? '–'} | ${redisErrors(i.atEnd)} |`,
     );
   }
   lines.push(

@@ -1,5 +1,5 @@
 // What the soak reads from each instance at the end of the warm-up and at the end: its resident
-// memory from /proc, and from its /metrics what explains memory (heap, L1 bytes) and what counts
+// memory from /proc, and from its /metrics what explains memory (heap, L1 bytes, entity rows, parsed requests remembered) and what counts
 // as a failure on the server's side (unexpected errors) or shows the load reached it (requests).
 import { sumOf } from './prometheus.js';
 import type { ServerUnderTest } from './server-under-test.js';
@@ -15,6 +15,10 @@ export interface InstanceSample {
   oldSpaceMb?: number;
   externalMb?: number;
   l1Mb?: number;
+  /** Rows in the in-process entity cache (about 600 bytes of heap each). */
+  entityRows?: number;
+  /** Queries remembered parsed by request text. */
+  memoEntries?: number;
   graphqlRequests?: number;
   /** p99 event-loop delay since the previous scrape (prom-client resets it on each): how starved the process was. */
   eventLoopLagP99Ms?: number;
@@ -54,6 +58,8 @@ export async function sampleInstance(server: ServerUnderTest): Promise<InstanceS
       oldSpaceMb: mb(sumOf(text, 'cardfile_nodejs_heap_space_size_total_bytes', (labels) => labels.includes('space="old"'))),
       externalMb: mb(sumOf(text, 'cardfile_nodejs_external_memory_bytes')),
       l1Mb: mb(sumOf(text, 'cardfile_cache_l1_bytes')),
+      entityRows: sumOf(text, 'cardfile_entity_cache_entries'),
+      memoEntries: sumOf(text, 'cardfile_request_memo_entries'),
       eventLoopLagP99Ms: Math.round(sumOf(text, 'cardfile_nodejs_eventloop_lag_p99_seconds') * 1000),
       graphqlRequests: sumOf(text, 'cardfile_http_request_duration_seconds_count', (labels) => labels.includes('route="graphql"')),
       unexpectedErrors: sumOf(text, 'cardfile_unexpected_errors_total'),

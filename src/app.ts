@@ -26,6 +26,7 @@ import { warmHotOperations } from './cache/hot-operations.js';
 import { createRequestContext } from './graphql/request-context.js';
 import { buildSchema } from './graphql/schema.js';
 import { createGraphQLHandler } from './http/graphql-handler.js';
+import { RequestMemo } from './http/request-memo.js';
 import { createHttpServer } from './http/server.js';
 import { trackDrain } from './http/drain.js';
 import type { Logger } from './observability/logger.js';
@@ -164,9 +165,12 @@ export async function createApp(config: Config, database: DatabaseHandle, logger
   const views = createViewCounting(config, db, cache, metrics, logger);
 
   const rateLimits = new RequestRateLimits(config.limits, cache.redis, config.cacheNamespace);
+  const memo = new RequestMemo();
+  metrics.sources.requestMemoEntries = () => memo.size;
   const graphql = createGraphQLHandler({
     apollo,
     maxBodyBytes: config.maxBodyBytes,
+    memo,
     documentLimits: config.limits,
     rateLimit: rateLimits.enabled ? (request) => rateLimits.check(request) : undefined,
     exposeStatementCount: !config.production,

@@ -2,6 +2,7 @@
 // exists, written through by mutations, retired by any write in their workspace, kept apart per
 // workspace, and shared between instances through Redis.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { counter } from './helpers/metrics.js';
 import { createWorkspace, startTestServer, type TestServer, type Workspace } from './helpers/server.js';
 import { type OwnRedis, startOwnRedis } from './helpers/redis.js';
 
@@ -53,10 +54,14 @@ afterAll(async () => {
 
 describe('entity cache', () => {
   it('serves a row it has read before without SQL, in this instance and in another', async () => {
+    const heldBefore = await counter(a, 'cardfile_entity_cache_entries');
     const first = await readFresh(a, acme.editor, contactId);
     expect(first.statements).toBe(1);
+    const held = await counter(a, 'cardfile_entity_cache_entries');
+    expect(held).toBe(heldBefore + 1);
     const again = await readFresh(a, acme.editor, contactId);
     expect(again.statements).toBe(0);
+    expect(await counter(a, 'cardfile_entity_cache_entries')).toBe(held);
     expect(again.contact).toEqual(first.contact);
     const elsewhere = await readFresh(b, acme.editor, contactId);
     expect(elsewhere.statements).toBe(0);

@@ -121,6 +121,23 @@ describe('HTTP caching headers', () => {
     expect(mutation.headers.get('cache-control')).toBe('no-store');
   });
 
+  it('remembers a query parsed by its request text, and never a mutation (each carries new values)', async () => {
+    const remembered = () => counter(server, 'cardfile_request_memo_entries');
+    const before = await remembered();
+    const query = `query Memo { contacts(first: 2) { totalCount } }`;
+    expect((await post(query, {}, acme.reader)).body.errors).toBeUndefined();
+    expect(await remembered()).toBe(before + 1);
+    // The repeat is the same text: answered from the memo's entry, no new one.
+    expect((await post(query, {}, acme.reader)).headers.get('x-cache')).toBe('hit-l1');
+    expect(await remembered()).toBe(before + 1);
+
+    for (let i = 0; i < 5; i++) {
+      const created = await post('mutation Tag($name: String!) { createTag(input: { name: $name }) { tag { id } } }', { name: `memo-${i}` }, acme.editor);
+      expect(created.body.errors).toBeUndefined();
+    }
+    expect(await remembered()).toBe(before + 1);
+  });
+
   it('refuses mutations over GET', async () => {
     const params = new URLSearchParams({ query: 'mutation { createTag(input: { name: "over-get" }) { tag { id } } }' });
     const response = await server.request(`/graphql?${params}`, {

@@ -42,6 +42,11 @@ export class EntityCache {
     options.responses.onTrustLost(() => this.memory.clear());
   }
 
+  /** Rows held in process (current or retired, until evicted). */
+  get size(): number {
+    return this.memory.size;
+  }
+
   /**
    * Loads rows by id: from the cache where a current copy exists, the rest with `load` (whose
    * rows are then cached). Ids without a row are not cached: they stay misses. `fillsSince`: the

@@ -66,6 +66,7 @@ export function createCacheLayer(config: Config, logger: Logger, metrics: Metric
           },
         })
       : undefined;
+  if (entities) metrics.sources.entityCacheEntries = () => entities.size;
 
   if (redis) {
     redis.start();

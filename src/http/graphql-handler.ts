@@ -19,11 +19,13 @@ import { writeCachedResponse } from './cached-response.js';
 import { graphQLParamsOf } from './graphql-params.js';
 import { BodyError, readBody } from './request-body.js';
 import { checkDocumentLimits, type DocumentLimits } from './document-limits.js';
-import { type ParsedRequest, RequestMemo } from './request-memo.js';
+import type { ParsedRequest, RequestMemo } from './request-memo.js';
 
 export interface GraphQLHandlerOptions {
   apollo: ApolloServer<RequestContext>;
   maxBodyBytes: number;
+  /** Parsed queries by request text (see request-memo.ts). */
+  memo: RequestMemo;
   resolveViewer: ViewerResolver;
   createContext: (viewer: Viewer | null, requestId: string, execution: ExecutionRecord) => RequestContext | Promise<RequestContext>;
   cache: ResponseCache;
@@ -196,7 +198,7 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
     return true;
   }
 
-  const memo = new RequestMemo();
+  const { memo } = options;
 
   const handle = async (request: IncomingMessage, response: ServerResponse, search: string): Promise<number> => {
     const started = performance.now();
@@ -231,6 +233,8 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
     let text = '';
     let body: unknown;
     let parsed: ParsedRequest | undefined;
+    // Parsed now and not found in the memo: remembered once it is known to be a cacheable query.
+    let parsedNow = false;
     try {
       if (method === 'POST') text = await readBody(request, options.maxBodyBytes);
       parsed = method === 'GET' ? memo.get('GET', search) : json ? memo.get('POST', text) : undefined;
@@ -240,8 +244,7 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
         const params = graphQLParamsOf(method, search, body);
         if (params) {
           parsed = { params };
-          if (method === 'GET') memo.set('GET', search, parsed);
-          else if (json) memo.set('POST', text, parsed);
+          parsedNow = true;
         }
       }
     } catch (error) {
@@ -293,6 +296,10 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
       return writeExecution(request, response, result, requestId, 'bypass');
     }
 
+    // A query may come again word for word (the next scroll of the same list, a CDN's GET); a
+    // mutation carries new values each time, and remembering it would only push queries out.
+    if (parsedNow && method === 'GET') memo.set('GET', search, parsed);
+    else if (parsedNow && json) memo.set('POST', text, parsed);
     // Known to be a query by now, so whether its document holds one operation is known too.
     parsed.keyPart ??= requestPart(params.documentHash, options.operationKinds.keyName(params.documentHash, params.operationName), params.variables);
     const key = options.keys.responseFor(viewer.workspaceId, viewer.role, parsed.keyPart);

@@ -5,7 +5,10 @@
 import v8 from 'node:v8';
 import type { Config } from '../config.js';
 
-/** What the process holds apart from the caches: code, schema, connections, requests in flight. */
+/**
+ * What the process holds apart from the response and entity caches: code, schema, connections,
+ * requests in flight, and the smaller bounded memos (parsed requests up to 16 MB, token grants).
+ */
 export const BASE_HEAP_BYTES = 96 * 1024 * 1024;
 /**
  * One entity-cache entry (row, stamp, key and LRU slot): 590 bytes on average for contacts and

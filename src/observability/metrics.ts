@@ -143,6 +143,8 @@ export function createMetrics() {
   });
   const sources = {
     memoryCacheBytes: () => 0,
+    entityCacheEntries: () => 0,
+    requestMemoEntries: () => 0,
     poolLoad: (): Array<{ database: string; size: number; running: number; waiting: number }> => [],
     viewBacklog: async (): Promise<Array<{ buffer: string; count: number; oldest: Date | undefined }>> => [],
   };
@@ -202,6 +204,22 @@ export function createMetrics() {
     registers: [registry],
     collect() {
       this.set(sources.memoryCacheBytes());
+    },
+  });
+  new Gauge({
+    name: 'cardfile_entity_cache_entries',
+    help: 'Rows held by the in-process entity cache (at most ENTITY_CACHE_MAX_ENTRIES), current or retired by a later write until evicted.',
+    registers: [registry],
+    collect() {
+      this.set(sources.entityCacheEntries());
+    },
+  });
+  new Gauge({
+    name: 'cardfile_request_memo_entries',
+    help: 'Queries remembered parsed by their request text (a repeat skips parsing), at most 10,000 or 16 MB.',
+    registers: [registry],
+    collect() {
+      this.set(sources.requestMemoEntries());
     },
   });
   // prom-client hashes a label object on every call; the hot path (every request) keeps the

@@ -2,7 +2,8 @@
 // ever ends in an unhandled exception or a hang.
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import type { Logger } from '../observability/logger.js';
+import { randomUUID } from 'node:crypto';
+import type { ErrorTracker } from '../observability/error-tracker.js';
 import type { Metrics } from '../observability/metrics.js';
 import { sendJsonError } from './graphql-handler.js';
 
@@ -17,12 +18,17 @@ export interface Routes {
   rum: (request: IncomingMessage, response: ServerResponse) => Promise<number>;
 }
 
-export function createHttpServer(routes: Routes, metrics: Metrics, logger: Logger): http.Server {
-  const handle = async (request: IncomingMessage, response: ServerResponse): Promise<[string, number]> => {
-    const url = request.url ?? '/';
-    const queryStart = url.indexOf('?');
-    const pathname = queryStart < 0 ? url : url.slice(0, queryStart);
-    const search = queryStart < 0 ? '' : url.slice(queryStart);
+/** The `route` label a failed request is counted under: the route its path leads to. */
+function routeOf(pathname: string): string {
+  if (pathname === '/graphql') return 'graphql';
+  if (pathname === '/rum') return 'rum';
+  if (pathname === '/healthz' || pathname === '/readyz' || pathname === '/metrics') return pathname.slice(1);
+  if (pathname.startsWith('/status')) return 'status';
+  return 'other';
+}
+
+export function createHttpServer(routes: Routes, metrics: Metrics, errors: ErrorTracker): http.Server {
+  const handle = async (request: IncomingMessage, response: ServerResponse, pathname: string, search: string): Promise<[string, number]> => {
 
     if (pathname === '/graphql') return ['graphql', await routes.graphql(request, response, search)];
     if (pathname === '/rum') return ['rum', await routes.rum(request, response)];
@@ -64,16 +70,23 @@ export function createHttpServer(routes: Routes, metrics: Metrics, logger: Logge
 
   const server = http.createServer((request, response) => {
     const started = process.hrtime.bigint();
-    handle(request, response)
-      .then(([route, status]) => {
-        const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-        metrics.observeRequest(route, request.method ?? 'GET', status, seconds);
-      })
+    const url = request.url ?? '/';
+    const queryStart = url.indexOf('?');
+    const pathname = queryStart < 0 ? url : url.slice(0, queryStart);
+    const search = queryStart < 0 ? '' : url.slice(queryStart);
+    const observe = (route: string, status: number) =>
+      metrics.observeRequest(route, request.method ?? 'GET', status, Number(process.hrtime.bigint() - started) / 1e9);
+    handle(request, response, pathname, search)
+      .then(([route, status]) => observe(route, status))
       .catch((error: unknown) => {
-        // Only the error's name: a driver error's message can hold SQL and parameters.
-        logger.error({ err: { name: (error as Error)?.name } }, 'request failed');
-        if (!response.headersSent) sendJsonError(response, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error.');
+        // Counted and logged as any unexpected error is (by fingerprint, values left out of the
+        // message: a driver error's can hold SQL and parameters), and seen in the request metrics.
+        const route = routeOf(pathname);
+        const requestId = randomUUID();
+        errors.report(errors.capture(error, 'INTERNAL_SERVER_ERROR', [route]), requestId);
+        if (!response.headersSent) sendJsonError(response, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error.', requestId);
         else response.destroy();
+        observe(route, 500);
       });
   });
 

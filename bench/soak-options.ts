@@ -8,7 +8,7 @@ export interface SoakOptions {
   /** Contacts of each soak workspace (seeded once, by COPY, when short). */
   contacts: number;
   connections: number;
-  /** `judge`: RSS growth fails the run; `report`: it is shown only (a run too short for V8 to size its heap). */
+  /** `judge`: RSS growth fails the run; `report`: it is shown only (a run whose memory is disturbed on purpose, e.g. by heap snapshots). */
   rss: 'judge' | 'report';
 }
 

@@ -40,10 +40,10 @@ export interface RunningServer {
   stop(): Promise<number | null>;
 }
 
-/** Starts `src/main.ts` (under node with `nodeFlags`) and resolves once it prints the URL it serves. */
-export function startServerProcess(env: Record<string, string | undefined>, nodeFlags: string[] = []): Promise<RunningServer> {
+/** Starts `src/main.ts` and resolves once it prints the URL it serves. */
+export function startServerProcess(env: Record<string, string | undefined>): Promise<RunningServer> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', 'src/main.ts'], { cwd: projectRoot, env: childEnv(env) });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: projectRoot, env: childEnv(env) });
     let stdout = '';
     let stderr = '';
     const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));

@@ -12,7 +12,7 @@ import { VIEW_GROUP } from '../src/views/view-stream.js';
 import { onPostgres, openTestDatabase, type TestDatabase } from './helpers/database.js';
 import { counter } from './helpers/metrics.js';
 import { type RunningServer, startServerProcess } from './helpers/processes.js';
-import { contactsOf, createProcessStore, type ProcessStore, seedStore } from './helpers/process-store.js';
+import { connectSuiteRedis, contactsOf, createProcessStore, discardStores, type ProcessStore, seedStore } from './helpers/process-store.js';
 import { type OwnRedis, startOwnRedis } from './helpers/redis.js';
 import { createWorkspace, type GraphQLResponse, startTestServer, type TestServer, type Workspace } from './helpers/server.js';
 import { RECORD_VIEW, ViewLoad } from './helpers/view-load.js';
@@ -315,23 +315,10 @@ describe('restarts under load', () => {
   }
 
   beforeAll(async () => {
-    if (process.env.REDIS_URL) {
-      redis = createClient({ url: process.env.REDIS_URL }) as RedisClientType;
-      redis.on('error', () => {});
-      await redis.connect();
-    }
+    redis = await connectSuiteRedis();
   });
 
-  afterAll(async () => {
-    for (const server of running) {
-      server.child.kill('SIGKILL');
-    }
-    for (const store of stores) {
-      if (store.redisKey && redis) await redis.del(store.redisKey);
-      await store.destroy();
-    }
-    if (redis?.isOpen) await redis.close();
-  });
+  afterAll(() => discardStores(running, stores, redis));
 
   it(`counts ${SIGTERM_VIEWS.toLocaleString('en')} views exactly once across a SIGTERM and a restart`, async () => {
     const { store, workspace, initial } = await prepare();

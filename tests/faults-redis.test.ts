@@ -9,11 +9,10 @@
 import { createClient, type RedisClientType } from '@redis/client';
 import { afterAll, describe, expect, it } from 'vitest';
 import { metricValue } from './helpers/metrics.js';
-import { getOnce, MixedLoad, storedWrites } from './helpers/mixed-load.js';
+import { getOnce, mixedLoadOver, storedWrites } from './helpers/mixed-load.js';
 import { type RunningServer, startServerProcess } from './helpers/processes.js';
 import { createProcessStore, type ProcessStore, seedStore, withStore } from './helpers/process-store.js';
 import { type OwnRedis, startOwnRedis } from './helpers/redis.js';
-import { seededRandom } from './helpers/seeded-random.js';
 import { streamState } from './helpers/view-buffers.js';
 import { waitFor } from './helpers/wait-for.js';
 
@@ -61,7 +60,6 @@ describe('Redis stopped and started under a steady load', () => {
       },
     });
     const workspace = await seedStore(store, 'load', 30);
-    const { initial } = workspace;
     server = await startServerProcess(store.env);
     const running = server;
 
@@ -77,15 +75,7 @@ describe('Redis stopped and started under a steady load', () => {
     };
     const inPhase = (phase: string) => load.answers.filter((answer) => answer.sentIn === phase || answer.answeredIn === phase);
 
-    const load = new MixedLoad({
-      url: running.url,
-      editor: workspace.editor,
-      reader: workspace.reader,
-      owned: initial.slice(0, CLIENTS).map(({ id, version }) => ({ id, version })),
-      contacts: initial.slice(CLIENTS).map(({ id }) => id),
-      random: seededRandom(0xfa17),
-      maxMs: 50_000,
-    });
+    const load = mixedLoadOver(running.url, workspace, CLIENTS, 0xfa17, 50_000);
     load.start();
     const recoveries: string[] = [];
     try {

@@ -7,13 +7,12 @@
 // REDIS_URL the views wait in the Redis stream, otherwise in the database.
 // (tests/contact-views.test.ts restarts a server under a views-only load; this is the whole API.)
 import http from 'node:http';
-import { createClient, type RedisClientType } from '@redis/client';
+import type { RedisClientType } from '@redis/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { metricValue } from './helpers/metrics.js';
-import { getOnce, MixedLoad, postGraphQL, storedWrites } from './helpers/mixed-load.js';
+import { getOnce, mixedLoadOver, postGraphQL, storedWrites } from './helpers/mixed-load.js';
 import { type RunningServer, startServerProcess } from './helpers/processes.js';
-import { createProcessStore, type ProcessStore, seedStore, withStore } from './helpers/process-store.js';
-import { seededRandom } from './helpers/seeded-random.js';
+import { connectSuiteRedis, createProcessStore, discardStores, type ProcessStore, seedStore, withStore } from './helpers/process-store.js';
 import { streamState } from './helpers/view-buffers.js';
 
 const CLIENTS = 6;
@@ -25,21 +24,10 @@ const stores: ProcessStore[] = [];
 let redis: RedisClientType | undefined;
 
 beforeAll(async () => {
-  if (process.env.REDIS_URL) {
-    redis = createClient({ url: process.env.REDIS_URL }) as RedisClientType;
-    redis.on('error', () => {});
-    await redis.connect();
-  }
+  redis = await connectSuiteRedis();
 });
 
-afterAll(async () => {
-  for (const server of running) server.child.kill('SIGKILL');
-  for (const store of stores) {
-    if (store.redisKey && redis) await redis.del(store.redisKey);
-    await store.destroy();
-  }
-  if (redis?.isOpen) await redis.close();
-});
+afterAll(() => discardStores(running, stores, redis));
 
 async function start(store: ProcessStore): Promise<RunningServer & { exited: Promise<number | null> }> {
   const server = await startServerProcess(store.env);
@@ -77,18 +65,9 @@ describe('SIGTERM during a mixed load', () => {
     });
     stores.push(store);
     const workspace = await seedStore(store, 'load', 30);
-    const { initial } = workspace;
     const server = await start(store);
 
-    const load = new MixedLoad({
-      url: server.url,
-      editor: workspace.editor,
-      reader: workspace.reader,
-      owned: initial.slice(0, CLIENTS).map(({ id, version }) => ({ id, version })),
-      contacts: initial.slice(CLIENTS).map(({ id }) => id),
-      random: seededRandom(0x51647e),
-      maxMs: 40_000,
-    });
+    const load = mixedLoadOver(server.url, workspace, CLIENTS, 0x51647e, 40_000);
     const readiness = watchReadiness(server.url);
     load.start();
     let timings: { signal: number; notReady: number; letGo: number; exit: number } | undefined;

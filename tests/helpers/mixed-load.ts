@@ -5,13 +5,13 @@
 import http from 'node:http';
 import type { DatabaseHandle } from '../../src/db/client.js';
 import { parseGlobalId, toGlobalId } from '../../src/graphql/global-id.js';
-import { contactsIn } from './process-store.js';
+import { type ContactState, contactsIn } from './process-store.js';
 import { tableBufferIn } from './view-buffers.js';
 import { RECORD_VIEW } from './view-load.js';
 import { getOnce, postGraphQL } from './post-graphql.js';
 
 export { getOnce, postGraphQL };
-import type { seededRandom } from './seeded-random.js';
+import { seededRandom } from './seeded-random.js';
 
 /** No request may hang a test: one still unanswered after this counts as failed. */
 
@@ -49,6 +49,28 @@ export interface MixedLoadOptions {
   random: ReturnType<typeof seededRandom>;
   /** The load stops by itself after this long, whatever the test does. */
   maxMs: number;
+}
+
+/**
+ * A load on `url` over a seeded workspace: its first `clients` contacts are owned one per client,
+ * the rest are read and viewed by all; `seed` makes the sequence of requests repeatable.
+ */
+export function mixedLoadOver(
+  url: string,
+  workspace: { editor: string; reader: string; initial: ContactState[] },
+  clients: number,
+  seed: number,
+  maxMs: number,
+): MixedLoad {
+  return new MixedLoad({
+    url,
+    editor: workspace.editor,
+    reader: workspace.reader,
+    owned: workspace.initial.slice(0, clients).map(({ id, version }) => ({ id, version })),
+    contacts: workspace.initial.slice(clients).map(({ id }) => id),
+    random: seededRandom(seed),
+    maxMs,
+  });
 }
 
 export class MixedLoad {

@@ -5,10 +5,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { createClient, type RedisClientType } from '@redis/client';
 import { cacheKeys } from '../../src/cache/keys.js';
 import { type DatabaseHandle, openDatabase } from '../../src/db/client.js';
 import { toGlobalId } from '../../src/graphql/global-id.js';
 import { createScratchDatabase, onPostgres } from './database.js';
+import type { RunningServer } from './processes.js';
 import { createWorkspace, type Workspace } from './server.js';
 
 export interface ProcessStore {
@@ -94,4 +96,23 @@ export function seedStore(store: ProcessStore, workspace: string, contacts: numb
     const created = await createWorkspace(handle.db, workspace, contacts);
     return { ...created, initial: await contactsIn(handle, workspace) };
   });
+}
+
+/** A client of the suite's Redis (REDIS_URL), to read and clean what process stores keep there; undefined without one. */
+export async function connectSuiteRedis(): Promise<RedisClientType | undefined> {
+  if (!process.env.REDIS_URL) return undefined;
+  const redis = createClient({ url: process.env.REDIS_URL }) as RedisClientType;
+  redis.on('error', () => {});
+  await redis.connect();
+  return redis;
+}
+
+/** Kills the server processes still running, removes the stores (their view streams in Redis too) and closes `redis`. */
+export async function discardStores(servers: Iterable<RunningServer>, stores: ProcessStore[], redis: RedisClientType | undefined): Promise<void> {
+  for (const server of servers) server.child.kill('SIGKILL');
+  for (const store of stores) {
+    if (store.redisKey && redis) await redis.del(store.redisKey);
+    await store.destroy();
+  }
+  if (redis?.isOpen) await redis.close();
 }

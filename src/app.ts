@@ -19,9 +19,10 @@ import type { Tracing } from './observability/tracing.js';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { ErrorTracker } from './observability/error-tracker.js';
 import { StatementLabels } from './observability/statement-labels.js';
-import { OperationKinds } from './graphql/operation-kind.js';
+import { DocumentFactsMemo } from './graphql/document-facts.js';
 import { createCacheLayer } from './cache/setup.js';
-import { loadPersistedDocuments, warmPersistedQueries } from './cache/persisted-documents.js';
+import { loadPersistedDocuments } from './cache/persisted-documents.js';
+import { PersistedQueries } from './cache/persisted-queries.js';
 import { warmHotOperations } from './cache/hot-operations.js';
 import { createRequestContext } from './graphql/request-context.js';
 import { buildSchema } from './graphql/schema.js';
@@ -116,6 +117,18 @@ export async function createApp(config: Config, database: DatabaseHandle, logger
   );
   if (database.replicas) metrics.watchReplicas(database.replicas);
 
+  const persistedDocuments = loadPersistedDocuments();
+  const persisted = new PersistedQueries({
+    manifest: persistedDocuments,
+    redis: cache.redis,
+    documentKey: cache.keys.persistedDocument,
+    registrationsKey: cache.keys.persistedRegistrations,
+    ttlSeconds: config.persistedQueryTtlSeconds,
+    maxPerWorkspace: config.persistedQueriesPerWorkspace,
+    logger,
+    now,
+    onRegistration: (result) => metrics.persistedQueryRegistrations.inc({ result }),
+  });
   const schema = buildSchema();
   const apollo = new ApolloServer<RequestContext>({
     schema,
@@ -129,8 +142,10 @@ export async function createApp(config: Config, database: DatabaseHandle, logger
       onCode: (code) => metrics.graphqlErrors.inc({ code }),
     }),
     stopOnTerminationSignals: false,
-    // The persisted-query store; responses are cached by our own tiers (src/cache/), not Apollo's.
-    cache: cache.apq,
+    // Persisted queries are resolved before Apollo runs (src/http/request-document.ts): Apollo only
+    // reads this store, for a hash nothing resolved, and answers PERSISTED_QUERY_NOT_FOUND.
+    // Responses are cached by our own tiers (src/cache/), not Apollo's.
+    persistedQueries: { cache: persisted.readOnlyForApollo() },
     plugins: [
       // Cache-Control comes from the operation's policy, computed once per document (cache-policy.ts).
       ApolloServerPluginCacheControlDisabled(),
@@ -153,20 +168,20 @@ export async function createApp(config: Config, database: DatabaseHandle, logger
     },
   });
   await apollo.start();
-  const persistedDocuments = loadPersistedDocuments();
-  const operationKinds = new OperationKinds();
+  const documents = new DocumentFactsMemo();
   const publishedNames = new Map<string, string>();
   for (const [hash, document] of persistedDocuments) {
-    operationKinds.learn(hash, document);
     const name = /^(?:query|mutation)\s+([A-Za-z_][A-Za-z0-9_]*)/.exec(document)?.[1];
     if (name) publishedNames.set(hash, name);
   }
-  await warmPersistedQueries(cache.apq, persistedDocuments);
   const views = createViewCounting(config, db, cache, metrics, logger);
 
   const rateLimits = new RequestRateLimits(config.limits, cache.redis, config.cacheNamespace);
   const memo = new RequestMemo();
   metrics.sources.requestMemoEntries = () => memo.size;
+  metrics.watchMemo('parsed-requests', () => memo.bytes);
+  metrics.watchMemo('document-facts', () => documents.bytes);
+  metrics.watchMemo('persisted-queries', () => persisted.bytes);
   const graphql = createGraphQLHandler({
     apollo,
     maxBodyBytes: config.maxBodyBytes,
@@ -196,7 +211,8 @@ export async function createApp(config: Config, database: DatabaseHandle, logger
     resolveViewer,
     cache: cache.responses,
     keys: cache.keys,
-    operationKinds,
+    documents,
+    persisted,
     staleSeconds: config.staleWhileRevalidateSeconds,
     trustedDocuments: config.persistedOnly ? new Set(persistedDocuments.keys()) : undefined,
     now,

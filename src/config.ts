@@ -62,6 +62,10 @@ export interface Config {
   entityCacheTtlSeconds: number;
   /** Accept only the operations of the persisted-documents manifest (trusted documents). */
   persistedOnly: boolean;
+  /** How long a document registered by a client as a persisted query is kept, in seconds. */
+  persistedQueryTtlSeconds: number;
+  /** New persisted-query documents one workspace may register per PERSISTED_QUERY_TTL_SECONDS; 0: none. */
+  persistedQueriesPerWorkspace: number;
   /** Prefix of every Redis key and channel of this deployment. */
   cacheNamespace: string;
   /** Longest wait for one Redis command before the cache treats Redis as unavailable, in ms. */
@@ -155,6 +159,8 @@ export function loadConfig(env: Env = process.env): Config {
     memoryCacheMaxBytes: integer(env, 'MEMORY_CACHE_MAX_BYTES', 64_000_000, 0, 16_000_000_000),
     staleWhileRevalidateSeconds: integer(env, 'CACHE_STALE_SECONDS', 30, 0, 86_400),
     persistedOnly: flag(env, 'PERSISTED_ONLY', false),
+    persistedQueryTtlSeconds: integer(env, 'PERSISTED_QUERY_TTL_SECONDS', 86_400, 60, 2_592_000),
+    persistedQueriesPerWorkspace: integer(env, 'PERSISTED_QUERIES_PER_WORKSPACE', 1_000, 0, 1_000_000),
     entityCache: flag(env, 'ENTITY_CACHE', true),
     entityCacheMaxEntries: integer(env, 'ENTITY_CACHE_MAX_ENTRIES', 100_000, 1, 10_000_000),
     entityCacheTtlSeconds: integer(env, 'ENTITY_CACHE_TTL_SECONDS', 300, 1, 86_400),

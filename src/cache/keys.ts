@@ -106,8 +106,10 @@ export function cacheKeys(namespace: string) {
     invalidationChannel: `${prefix}invalidations`,
     /** The stream recorded contact views wait in until a flusher counts them (src/views/). */
     viewStream: `${prefix}views`,
-    /** Apollo prefixes persisted-query keys with `apq:` itself: ours become `<namespace>:apq:<sha256>`. */
-    apqPrefix: prefix,
+    /** A document registered as a persisted query, by its sha256 (src/cache/persisted-queries.ts). */
+    persistedDocument: (hash: string) => `${prefix}apq:${hash}`,
+    /** How many documents a workspace registered in the current window. */
+    persistedRegistrations: (workspaceId: number) => `${prefix}apqn:${workspaceId}`,
   };
 }
 

@@ -1,10 +1,8 @@
-// Builds the cache layer the configuration asks for: L1 unless its budget is 0, L2 and the shared
-// APQ store when REDIS_URL is set, and the invalidation channel between instances.
-import type { KeyValueCache } from '@apollo/utils.keyvaluecache';
+// Builds the cache layer the configuration asks for: L1 unless its budget is 0, L2 when REDIS_URL
+// is set, and the invalidation channel between instances.
 import type { Config } from '../config.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
-import { createApqStore } from './apq-store.js';
 import { cacheKeys, type CacheKeys } from './keys.js';
 import { MemoryTier } from './memory-tier.js';
 import { RedisConnection } from './redis-connection.js';
@@ -17,7 +15,6 @@ export interface CacheLayer {
   responses: ResponseCache;
   /** Undefined when ENTITY_CACHE or RESPONSE_CACHE is off. */
   entities: EntityCache | undefined;
-  apq: KeyValueCache<string>;
   redis: RedisConnection | undefined;
   close(): Promise<void>;
 }
@@ -82,7 +79,6 @@ export function createCacheLayer(config: Config, logger: Logger, metrics: Metric
     keys,
     responses,
     entities,
-    apq: createApqStore(redis, keys.apqPrefix, logger),
     redis,
     close: async () => {
       await redis?.close();

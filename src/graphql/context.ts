@@ -36,6 +36,14 @@ export interface ExecutionRecord {
   statements: number;
   /** The request's trace when tracing is on: phases, loader batches and statements go under it. */
   trace: RequestTrace | undefined;
+  /**
+   * Set for an execution whose answer may be shared with other requests or cached: only a query
+   * may run in it. The request path decides that from the document before running it; this is the
+   * last word, taken from the operation Apollo actually resolved.
+   */
+  readOnly?: boolean;
+  /** Set when a read-only execution was stopped because its operation was not a query. */
+  refusedWrite?: boolean;
 }
 
 export interface RequestContext {

@@ -40,7 +40,10 @@ export function createRequestContext(viewer: Viewer | null, requestId: string, e
   };
 }
 
-/** A new execution record, for a request about to run (`trace`: the request's, when tracing is on). */
-export function newExecutionRecord(trace?: RequestTrace): ExecutionRecord {
-  return { operation: undefined, hadErrors: false, dependencies: new Set(), statements: 0, trace };
+/**
+ * A new execution record, for a request about to run (`trace`: the request's, when tracing is on;
+ * `readOnly`: its answer may be shared or cached, so only a query may run).
+ */
+export function newExecutionRecord(trace?: RequestTrace, readOnly = false): ExecutionRecord {
+  return { operation: undefined, hadErrors: false, dependencies: new Set(), statements: 0, trace, readOnly };
 }

@@ -5,6 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { CachedResponse } from '../cache/entry.js';
 import { coarseTags } from '../cache/keys.js';
 import type { CacheOutcome } from '../cache/response-cache.js';
+import { JSON_MEDIA_TYPE } from './request-guards.js';
 
 // Surrogate-Key headers are bounded by CDNs (Fastly: 16 KB); a response depending on more tags
 // than fit is tagged by coarser tags instead (see coarseTags).
@@ -40,7 +41,7 @@ function prepare(entry: CachedResponse): Prepared {
     ready = {
       payload: entry.payload ?? Buffer.from(entry.body),
       headers: [
-        'content-type', 'application/json; charset=utf-8',
+        'content-type', JSON_MEDIA_TYPE,
         'cache-control', entry.cacheControl,
         'etag', entry.etag,
         'vary', 'Authorization',
@@ -60,9 +61,12 @@ export function writeCachedResponse(
   requestId: string,
   outcome: CacheOutcome,
   extraHeaders: Record<string, string> = {},
+  /** The media type negotiated for this request (Accept): JSON, or GraphQL's response type. */
+  mediaType = JSON_MEDIA_TYPE,
 ): number {
   const { payload, headers: entryHeaders } = prepare(entry);
   const headers = [...entryHeaders, 'x-cache', outcome, 'x-request-id', requestId];
+  if (mediaType !== JSON_MEDIA_TYPE) headers[1] = mediaType;
   for (const [name, value] of Object.entries(extraHeaders)) headers.push(name, value);
   // Only GETs are cacheable by CDNs, and only under a key that includes Authorization (Vary).
   if (request.method === 'GET') headers.push('surrogate-control', `max-age=${entry.maxAgeSeconds}`);

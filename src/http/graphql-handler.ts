@@ -1,7 +1,13 @@
-// GraphQL over HTTP on node:http: parses what Apollo's HTTP layer expects (headers, query string,
-// a JSON body), answers cache hits before Apollo's pipeline runs, and writes back what Apollo
-// answers otherwise. A small integration of our own instead of Express: nothing in the request
-// path that cardfile does not use, and a cache hit costs a lookup and a write.
+// GraphQL over HTTP on node:http: reads and checks the request once (headers, query string or JSON
+// body, the document it names), answers cache hits before Apollo's pipeline runs, and writes back
+// what Apollo answers otherwise. A small integration of our own instead of Express: nothing in the
+// request path that cardfile does not use, and a cache hit costs a lookup and a write.
+//
+// Hits and misses pass the same checks: every request goes through the same reader and guards
+// (graphql-request.ts, request-guards.ts) before the cache is asked, and the document a request
+// runs is identified by a hash computed from its text (request-document.ts), never by the hash a
+// client claims. Only a query may be cached or share its execution, and the execution itself
+// refuses anything else (graphql/execution-record-plugin.ts).
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type ApolloServer, HeaderMap, type HTTPGraphQLRequest } from '@apollo/server';
@@ -11,14 +17,17 @@ import { type CachedResponse, etagOf } from '../cache/entry.js';
 import { type CacheKeys, requestPart } from '../cache/keys.js';
 import type { CacheOutcome, FillTicket, ResponseCache } from '../cache/response-cache.js';
 import type { ExecutionRecord, RequestContext } from '../graphql/context.js';
-import type { OperationKinds } from '../graphql/operation-kind.js';
+import { type DocumentFactsMemo, keyNameOf, kindOf } from '../graphql/document-facts.js';
 import { newExecutionRecord } from '../graphql/request-context.js';
 import type { RequestTrace } from '../observability/request-trace.js';
 import type { Tracing } from '../observability/tracing.js';
 import { writeCachedResponse } from './cached-response.js';
-import { graphQLParamsOf } from './graphql-params.js';
+import type { PersistedQueries } from '../cache/persisted-queries.js';
+import { type GraphQLParams, readGraphQLRequest } from './graphql-request.js';
 import { BodyError, readBody } from './request-body.js';
 import { checkDocumentLimits, type DocumentLimits } from './document-limits.js';
+import { type RequestDocument, requestDocument } from './request-document.js';
+import { checkCsrf, checkGetContentType, responseMediaType } from './request-guards.js';
 import type { ParsedRequest, RequestMemo } from './request-memo.js';
 
 export interface GraphQLHandlerOptions {
@@ -30,11 +39,14 @@ export interface GraphQLHandlerOptions {
   createContext: (viewer: Viewer | null, requestId: string, execution: ExecutionRecord) => RequestContext | Promise<RequestContext>;
   cache: ResponseCache;
   keys: CacheKeys;
-  operationKinds: OperationKinds;
+  /** What each document holds (its operations' kinds), by the hash the server computed. */
+  documents: DocumentFactsMemo;
+  /** Documents known by hash: the manifest's and those registered by clients. */
+  persisted: PersistedQueries;
   now: () => number;
   /** Seconds a response may be served stale after it expires, while one refresh runs. */
   staleSeconds: number;
-  /** When set, only these documents (sha256 hex) are accepted: trusted-documents mode. */
+  /** When set, only these documents (sha256 hex of their text) are accepted: trusted-documents mode. */
   trustedDocuments: ReadonlySet<string> | undefined;
   /** Expose the request's SQL statement count as a response header (not in production). */
   exposeStatementCount: boolean;
@@ -76,6 +88,8 @@ interface Execution {
   body: string;
   statements: number;
   operation: ExecutionRecord['operation'];
+  /** A read-only execution met an operation that was not a query, and stopped before running it. */
+  refusedWrite: boolean;
   /** Set when the response may be cached. */
   entry?: CachedResponse;
 }
@@ -117,6 +131,29 @@ function isJson(contentType: string | undefined): boolean {
   return !!contentType && /^application\/(graphql-response\+)?json\s*(;|$)/i.test(contentType.trim());
 }
 
+const json = (method: string, request: IncomingMessage) => method === 'POST' && isJson(request.headers['content-type']);
+
+/**
+ * The request as Apollo runs it once its document is known: the verified text in place of any
+ * persisted-query hash, so Apollo executes exactly what was identified and registers nothing
+ * itself. A GET stays a GET (Apollo refuses a mutation over GET).
+ */
+function resolvedRequest(method: string, headers: HeaderMap, search: string, params: GraphQLParams, text: string): HTTPGraphQLRequest {
+  if (method === 'GET') {
+    const query = new URLSearchParams({ query: text });
+    if (params.operationName !== null) query.set('operationName', params.operationName);
+    if (params.variables) query.set('variables', JSON.stringify(params.variables));
+    if (params.extensions) query.set('extensions', JSON.stringify(params.extensions));
+    return { method, headers, search: `?${query}`, body: '' };
+  }
+  // Fields left out rather than set to undefined: Apollo refuses an `extensions` key that is not an object.
+  const body: Record<string, unknown> = { query: text };
+  if (params.operationName !== null) body.operationName = params.operationName;
+  if (params.variables) body.variables = params.variables;
+  if (params.extensions) body.extensions = params.extensions;
+  return { method, headers, search, body };
+}
+
 const MAX_AGE = /(?:^|[\s,])max-age=(\d+)/;
 // Jitter spreads the expiry of entries filled together, so they are not all refreshed at once.
 const jitter = () => 0.9 + Math.random() * 0.2;
@@ -125,8 +162,15 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
   const { apollo, cache } = options;
 
   /** Runs one operation through Apollo and decides whether its answer may be cached. */
-  async function execute(httpGraphQLRequest: HTTPGraphQLRequest, viewer: Viewer | null, viewerError: unknown, requestId: string, trace?: RequestTrace): Promise<Execution> {
-    const execution = newExecutionRecord(trace);
+  async function execute(
+    httpGraphQLRequest: HTTPGraphQLRequest,
+    viewer: Viewer | null,
+    viewerError: unknown,
+    requestId: string,
+    trace?: RequestTrace,
+    readOnly = false,
+  ): Promise<Execution> {
+    const execution = newExecutionRecord(trace, readOnly);
     const result = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest,
       context: async () => {
@@ -146,7 +190,7 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
     const cacheable = status === 200 && execution.operation === 'query' && !execution.hadErrors && maxAge > 0 && viewer !== null;
     // Errors and everything else that may not be kept are marked so for browsers and CDNs too.
     if (!cacheable) headers['cache-control'] = 'no-store';
-    const base = { status, headers, body, statements: execution.statements, operation: execution.operation };
+    const base = { status, headers, body, statements: execution.statements, operation: execution.operation, refusedWrite: execution.refusedWrite === true };
     if (!cacheable || !cache.enabled) return base;
     const now = options.now();
     const freshUntil = now + Math.round(maxAge * 1000 * jitter());
@@ -163,11 +207,16 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
     return { ...base, entry };
   }
 
-  function writeExecution(request: IncomingMessage, response: ServerResponse, result: Execution, requestId: string, outcome: CacheOutcome): number {
+  /**
+   * Writes one execution's answer. `mediaType` is the one negotiated for this request (absent for
+   * requests Apollo alone answered): an answer shared with other requests carries each its own.
+   */
+  function writeExecution(request: IncomingMessage, response: ServerResponse, result: Execution, requestId: string, outcome: CacheOutcome, mediaType?: string): number {
     const extra: Record<string, string> = options.exposeStatementCount ? { 'x-sql-statements': String(result.statements) } : {};
-    if (result.entry) return writeCachedResponse(request, response, result.entry, requestId, outcome, extra);
+    if (result.entry) return writeCachedResponse(request, response, result.entry, requestId, outcome, extra, mediaType);
     response.writeHead(result.status, {
       ...result.headers,
+      ...(mediaType ? { 'content-type': mediaType } : {}),
       ...extra,
       'x-cache': outcome,
       'x-request-id': requestId,
@@ -183,16 +232,18 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
    */
   async function prefetch(viewer: Viewer, documentHash: string, query: string, operationName: string): Promise<boolean> {
     if (!cache.enabled) return false;
+    const facts = options.documents.of(documentHash, query);
+    if (kindOf(facts, operationName) !== 'query') return false;
     const key = options.keys.response({
       documentHash,
-      operationName: options.operationKinds.keyName(documentHash, operationName),
+      operationName: keyNameOf(facts, operationName),
       variables: null,
       workspaceId: viewer.workspaceId,
       role: viewer.role,
     });
     const ticket = await cache.ticket(viewer.workspaceId);
     const headers = new HeaderMap([['content-type', 'application/json']]);
-    const result = await execute({ method: 'POST', headers, search: '', body: { query, operationName } }, viewer, undefined, randomUUID());
+    const result = await execute({ method: 'POST', headers, search: '', body: { query, operationName } }, viewer, undefined, randomUUID(), undefined, true);
     if (!result.entry) return false;
     await cache.store(key, result.entry, ticket);
     return true;
@@ -219,7 +270,9 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
   const serve = async (request: IncomingMessage, response: ServerResponse, search: string, record: RequestRecord, trace?: RequestTrace): Promise<number> => {
     const { requestId } = record;
     const method = request.method ?? 'GET';
-    const json = method === 'POST' && isJson(request.headers['content-type']);
+    // GETs and JSON POSTs are read here; anything else (another method, a form or text body) is
+    // Apollo's to refuse, and nothing of it is cached.
+    const readable = method === 'GET' || (method === 'POST' && isJson(request.headers['content-type']));
 
     // First, before the body is read: cache hits count too, and a refusal costs the least.
     const limited = await options.rateLimit?.(request);
@@ -235,17 +288,24 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
     let parsed: ParsedRequest | undefined;
     // Parsed now and not found in the memo: remembered once it is known to be a cacheable query.
     let parsedNow = false;
+    let mediaType: string | undefined;
+    let document: RequestDocument | undefined;
     try {
       if (method === 'POST') text = await readBody(request, options.maxBodyBytes);
-      parsed = method === 'GET' ? memo.get('GET', search) : json ? memo.get('POST', text) : undefined;
-      if (!parsed) {
-        body = json ? parseJsonBody(text) : text;
-        if (options.documentLimits) checkDocumentLimits(method, search, body, options.documentLimits);
-        const params = graphQLParamsOf(method, search, body);
-        if (params) {
-          parsed = { params };
+      if (readable) {
+        // The header checks, on every request: the memo is keyed by the query string or body alone.
+        checkCsrf(request.headers);
+        if (method === 'GET') checkGetContentType(request.headers);
+        parsed = method === 'GET' ? memo.get('GET', search) : memo.get('POST', text);
+        if (!parsed) {
+          if (method === 'POST') body = parseJsonBody(text);
+          if (options.documentLimits) checkDocumentLimits(method, search, body, options.documentLimits);
+          parsed = { params: readGraphQLRequest(method as 'GET' | 'POST', search, body) };
           parsedNow = true;
         }
+        mediaType = responseMediaType(request.headers);
+        document = await requestDocument(parsed.params, options.persisted, parsed.textHash);
+        if (document.kind === 'known' && parsed.params.query !== undefined) parsed.textHash = document.hash;
       }
     } catch (error) {
       if (!(error instanceof BodyError)) throw error;
@@ -253,14 +313,18 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
       return error.status;
     }
     const params = parsed?.params;
-    // Apollo's view of the request, built only when it has to run (never for a cache hit). A body
-    // that came from the memo parsed before, so parsing it again cannot fail.
+    const known = document?.kind === 'known' ? document : undefined;
+    // Apollo's view of the request, built only when it has to run (never for a cache hit).
     const apolloRequest = (): HTTPGraphQLRequest => {
-      body ??= json ? JSON.parse(text) : text;
-      return { method, headers: headerMapOf(request), search, body };
+      const headers = headerMapOf(request);
+      if (params && known) return resolvedRequest(method, headers, search, params, known.text);
+      // Not read here, or a hash that names no known document (Apollo answers
+      // PERSISTED_QUERY_NOT_FOUND). A body that was parsed before parses again.
+      body ??= json(method, request) ? JSON.parse(text) : text;
+      return { method, headers, search, body };
     };
 
-    if (options.trustedDocuments && !(params && options.trustedDocuments.has(params.documentHash))) {
+    if (options.trustedDocuments && !(known && options.trustedDocuments.has(known.hash))) {
       sendJsonError(
         response,
         400,
@@ -282,26 +346,32 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
       viewerError = requestErrorFor(error) ?? error;
     }
 
-    const operationLabel = (params && options.publishedNames?.get(params.documentHash)) ?? 'other';
+    const operationLabel = (known && options.publishedNames?.get(known.hash)) ?? 'other';
     record.operation = operationLabel;
     record.workspaceId = viewer?.workspaceId;
-    const isQuery = cache.enabled && viewer && params && options.operationKinds.kindOf(params.documentHash, params.operationName, params.query) === 'query';
-    if (!isQuery || !parsed || !params || !viewer) {
+    // A client sending a document with its hash asks for it to be registered: done for valid
+    // tokens only, once the document is known to be a GraphQL operation (it resolved one, or it
+    // answered from the cache, where only executed queries are).
+    const registerIfAsked = async (resolved: boolean) => {
+      if (known?.register && viewer && resolved) await options.persisted.register(viewer.workspaceId, known.hash, known.text);
+    };
+
+    const facts = known && options.documents.of(known.hash, known.text);
+    const isQuery = facts !== undefined && params !== undefined && kindOf(facts, params.operationName) === 'query';
+    if (!cache.enabled || !viewer || !isQuery || !parsed || !params || !known) {
       const result = await execute(apolloRequest(), viewer, viewerError, requestId, trace);
-      // A document that arrived as a bare hash is known once it ran: the next request can use the cache.
-      if (params && result.operation) options.operationKinds.remember(params.documentHash, params.operationName, result.operation);
+      await registerIfAsked(result.operation !== undefined);
       options.onCacheOutcome?.('bypass', operationLabel);
       record.outcome = 'bypass';
       record.statements = result.statements;
-      return writeExecution(request, response, result, requestId, 'bypass');
+      return writeExecution(request, response, result, requestId, 'bypass', mediaType);
     }
 
     // A query may come again word for word (the next scroll of the same list, a CDN's GET); a
     // mutation carries new values each time, and remembering it would only push queries out.
     if (parsedNow && method === 'GET') memo.set('GET', search, parsed);
-    else if (parsedNow && json) memo.set('POST', text, parsed);
-    // Known to be a query by now, so whether its document holds one operation is known too.
-    parsed.keyPart ??= requestPart(params.documentHash, options.operationKinds.keyName(params.documentHash, params.operationName), params.variables);
+    else if (parsedNow) memo.set('POST', text, parsed);
+    parsed.keyPart ??= requestPart(known.hash, keyNameOf(facts, params.operationName), params.variables);
     const key = options.keys.responseFor(viewer.workspaceId, viewer.role, parsed.keyPart);
     const found = await cache.lookup(key, viewer.workspaceId, trace);
     if ('entry' in found) {
@@ -310,37 +380,46 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
         const refreshViewer = viewer;
         cache.refreshInBackground(key, async () => {
           const ticket = await cache.ticket(refreshViewer.workspaceId);
-          const result = await execute(apolloRequest(), refreshViewer, undefined, randomUUID());
+          const result = await execute(apolloRequest(), refreshViewer, undefined, randomUUID(), undefined, true);
           if (result.entry) await cache.store(key, result.entry, ticket);
         });
       }
+      await registerIfAsked(true);
       options.onCacheOutcome?.(outcome, operationLabel);
       record.outcome = outcome;
-      return writeCachedResponse(request, response, found.entry, requestId, outcome);
+      return writeCachedResponse(request, response, found.entry, requestId, outcome, {}, mediaType);
     }
 
     // A concurrent request may have filled L1 while this one waited for Redis.
     const filledMeanwhile = cache.fromMemory(key);
     if (filledMeanwhile) {
+      await registerIfAsked(true);
       options.onCacheOutcome?.('hit-l1', operationLabel);
       record.outcome = 'hit-l1';
-      return writeCachedResponse(request, response, filledMeanwhile, requestId, 'hit-l1');
+      return writeCachedResponse(request, response, filledMeanwhile, requestId, 'hit-l1', {}, mediaType);
     }
     const ticket: FillTicket = found;
-    // A request carrying the document and one carrying its hash alone may answer differently (the
-    // hash may be unknown here: PERSISTED_QUERY_NOT_FOUND), so only requests of the same form
-    // share an execution.
-    const flightKey = `${key}:${params.query === undefined ? 'hash' : 'document'}`;
-    const { value: result, shared } = await cache.singleFlight(flightKey, ticket, async () => {
-      const executed = await execute(apolloRequest(), viewer, undefined, requestId, trace);
+    // Requests with one key name one verified document, operation and variables: whichever form
+    // they came in (text or hash, GET or POST), Apollo runs the same text for them.
+    const flight = await cache.singleFlight(key, ticket, async () => {
+      const executed = await execute(apolloRequest(), viewer, undefined, requestId, trace, true);
       if (executed.entry) void cache.store(key, executed.entry, ticket);
       return executed;
     });
-    const outcome: CacheOutcome = shared ? 'coalesced' : 'miss';
+    let result = flight.value;
+    let shared = flight.shared;
+    let outcome: CacheOutcome = shared ? 'coalesced' : 'miss';
+    if (result.refusedWrite) {
+      // Not a query after all: every caller runs its own, as an ordinary request.
+      result = await execute(apolloRequest(), viewer, undefined, requestId, trace);
+      shared = false;
+      outcome = 'bypass';
+    }
+    await registerIfAsked(result.operation !== undefined);
     options.onCacheOutcome?.(outcome, operationLabel);
     record.outcome = outcome;
     record.statements = shared ? 0 : result.statements;
-    return writeExecution(request, response, result, requestId, outcome);
+    return writeExecution(request, response, result, requestId, outcome, mediaType);
   };
   return { handle, prefetch };
 }

@@ -1,12 +1,15 @@
 // Parsed GraphQL parameters by the exact text they came from: a GET's query string or a POST's
 // JSON body. Clients repeat the same requests (the infinite-scroll page, a CDN-fronted GET), so a
 // repeat skips URL and JSON parsing, hashing the document and canonicalizing the variables, which
-// are most of what a cache hit would otherwise cost before its lookup.
+// are most of what a cache hit would otherwise cost before its lookup. Every entry derives from the
+// exact text it is keyed by, so it holds nothing a different request could have put there.
 import { LRUCache } from 'lru-cache';
-import type { GraphQLParams } from './graphql-params.js';
+import type { GraphQLParams } from './graphql-request.js';
 
 export interface ParsedRequest {
   params: GraphQLParams;
+  /** sha256 of `params.query`, computed from that text: the memo is keyed by the text it came in. */
+  textHash?: string;
   /** The request's part of its cache key, once its operation is known to be a query. */
   keyPart?: string;
 }
@@ -32,6 +35,11 @@ export class RequestMemo {
 
   get size(): number {
     return this.entries.size;
+  }
+
+  /** The bytes the memo accounts for, for the memory gauges. */
+  get bytes(): number {
+    return this.entries.calculatedSize;
   }
 
   get(form: 'GET' | 'POST', text: string): ParsedRequest | undefined {

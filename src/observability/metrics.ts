@@ -222,6 +222,24 @@ export function createMetrics() {
       this.set(sources.requestMemoEntries());
     },
   });
+  // Each per-process memo's size in the bytes its bound counts: what a flood of distinct requests
+  // could grow, shown beside the bound it stays under.
+  const memoSizes = new Map<string, () => number>();
+  new Gauge({
+    name: 'cardfile_memo_bytes',
+    help: 'Bytes held by each bounded per-process memo (parsed requests, document facts, persisted queries, ...), as counted against its bound.',
+    labelNames: ['memo'] as const,
+    registers: [registry],
+    collect() {
+      for (const [memo, bytes] of memoSizes) this.set({ memo }, bytes());
+    },
+  });
+  const persistedQueryRegistrations = new Counter({
+    name: 'cardfile_persisted_query_registrations_total',
+    help: 'Persisted-query documents clients asked to register, by result: stored, or over-limit (the workspace reached PERSISTED_QUERIES_PER_WORKSPACE).',
+    labelNames: ['result'] as const,
+    registers: [registry],
+  });
   // prom-client hashes a label object on every call; the hot path (every request) keeps the
   // labelled children instead. Label values come from small fixed sets, so these maps stay small.
   const durationChildren = new Map<string, ReturnType<typeof httpDuration.labels>>();
@@ -299,6 +317,11 @@ export function createMetrics() {
     rum: createRumMetrics(registry),
     /** Read at scrape time. */
     sources,
+    /** Shows a memo's size (in the bytes its bound counts) in cardfile_memo_bytes{memo}. */
+    watchMemo(memo: string, bytes: () => number) {
+      memoSizes.set(memo, bytes);
+    },
+    persistedQueryRegistrations,
   };
 }
 

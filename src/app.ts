@@ -188,6 +188,7 @@ export async function createApp(config: Config, database: DatabaseHandle, logger
     memo,
     documentLimits: config.limits,
     rateLimit: rateLimits.enabled ? (request) => rateLimits.check(request) : undefined,
+    landingPage: config.introspection,
     exposeStatementCount: !config.production,
     onStatements: (count) => metrics.sqlStatements.observe(count),
     onCacheOutcome: metrics.countCacheOutcome,

@@ -10,8 +10,6 @@ import { createWorkspace, startTestServer, type TestServer, type Workspace } fro
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
-let cached: TestServer;
-let uncached: TestServer;
 let acme: Workspace;
 
 interface Answer {
@@ -91,8 +89,11 @@ const cases: Case[] = [
   { name: 'variables in the URL that are not JSON', valid: get(listByText), variant: get(`${q('query', list)}&variables=%7Bfirst`), refused: true },
   { name: 'an operationName the document lacks', valid: get(`${listByText}&operationName=List`), variant: get(`${listByText}&operationName=Other`), refused: true },
   { name: 'an empty operationName', valid: get(listByText), variant: get(`${listByText}&operationName=`), refused: true },
-  { name: 'a GET that accepts only HTML', valid: get(listByText), variant: get(listByText, { ...preflight, accept: 'text/html' }), refused: true },
+  { name: 'a GET that accepts only images', valid: get(listByText), variant: get(listByText, { ...preflight, accept: 'image/png' }), refused: true },
   { name: 'a POST that accepts only HTML', valid: post(listBody), variant: post(listBody, { 'content-type': 'application/json', accept: 'text/html' }), refused: true },
+  // Outside production a browser asking for HTML gets Apollo Sandbox, whatever the URL holds; in
+  // production, JSON (it accepts anything).
+  { name: 'a GET that prefers HTML', valid: get(listByText), variant: get(listByText, { ...preflight, accept: 'text/html,*/*;q=0.8' }) },
   { name: 'a POST sent as text/plain', valid: post(listBody), variant: post(listBody, { 'content-type': 'text/plain' }), refused: true },
   { name: 'a hit asked for with a token that is not valid', valid: post(listBody), variant: post(listBody, undefined, () => 'cf_not-a-valid-token'), refused: true },
   { name: 'a persisted GET asked for with a token that is not valid', valid: get(listByHash), variant: get(listByHash, preflight, () => 'cf_not-a-valid-token'), refused: true },
@@ -104,45 +105,50 @@ const cases: Case[] = [
   { name: 'a POST that accepts any media type', valid: post(listBody), variant: post(listBody, { 'content-type': 'application/json', accept: '*/*' }) },
 ];
 
-beforeAll(async () => {
-  cached = await startTestServer();
-  uncached = await startTestServer({ RESPONSE_CACHE: 'false' }, { database: cached.database });
-  acme = await createWorkspace(cached.db, 'acme', 5);
-  // Register the persisted documents the cases ask for by hash (on each server: the uncached one
-  // may not share a store with the cached one).
-  for (const server of [cached, uncached]) {
-    for (const query of [list, viewer]) {
-      const answer = await send(server, post(JSON.stringify({ query, variables: { first: 2 }, extensions: { persistedQuery: { version: 1, sha256Hash: sha256(query) } } }))());
-      expect(answer.status, answer.text).toBe(200);
-    }
-  }
-});
-afterAll(async () => {
-  await uncached?.close();
-  await cached?.close();
-});
+for (const mode of ['development', 'production'] as const) {
+  describe(`a cache hit is refused for everything a miss is refused for (${mode})`, () => {
+    let cached: TestServer;
+    let uncached: TestServer;
 
-describe('a cache hit is refused for everything a miss is refused for', () => {
-  for (const item of cases) {
-    it(item.name, async () => {
-      await send(cached, item.valid());
-      const primed = await send(cached, item.valid());
-      expect(primed.status, primed.text).toBe(200);
-      expect(primed.cache, 'the valid request is a hit').toMatch(/^hit-/);
-
-      const fromCached = await send(cached, item.variant());
-      const fromUncached = await send(uncached, item.variant());
-      if (item.refused) {
-        expect(fromUncached.status, fromUncached.text).toBeGreaterThanOrEqual(400);
-        expect(fromUncached.status, fromUncached.text).toBeLessThan(500);
-      } else {
-        expect(fromUncached.status, fromUncached.text).toBe(200);
+    beforeAll(async () => {
+      cached = await startTestServer({ NODE_ENV: mode });
+      uncached = await startTestServer({ NODE_ENV: mode, RESPONSE_CACHE: 'false' }, { database: cached.database });
+      acme = await createWorkspace(cached.db, 'acme', 5);
+      // Register the persisted documents the cases ask for by hash (on each server: without Redis
+      // the two do not share a store).
+      for (const server of [cached, uncached]) {
+        for (const query of [list, viewer]) {
+          const answer = await send(server, post(JSON.stringify({ query, variables: { first: 2 }, extensions: { persistedQuery: { version: 1, sha256Hash: sha256(query) } } }))());
+          expect(answer.status, answer.text).toBe(200);
+        }
       }
-      expect({ status: fromCached.status, code: fromCached.code, contentType: fromCached.contentType }, fromCached.text).toEqual({
-        status: fromUncached.status,
-        code: fromUncached.code,
-        contentType: fromUncached.contentType,
-      });
     });
-  }
-});
+    afterAll(async () => {
+      await uncached?.close();
+      await cached?.close();
+    });
+
+    for (const item of cases) {
+      it(item.name, async () => {
+        await send(cached, item.valid());
+        const primed = await send(cached, item.valid());
+        expect(primed.status, primed.text).toBe(200);
+        expect(primed.cache, 'the valid request is a hit').toMatch(/^hit-/);
+
+        const fromCached = await send(cached, item.variant());
+        const fromUncached = await send(uncached, item.variant());
+        if (item.refused) {
+          expect(fromUncached.status, fromUncached.text).toBeGreaterThanOrEqual(400);
+          expect(fromUncached.status, fromUncached.text).toBeLessThan(500);
+        } else {
+          expect(fromUncached.status, fromUncached.text).toBe(200);
+        }
+        expect({ status: fromCached.status, code: fromCached.code, contentType: fromCached.contentType }, fromCached.text).toEqual({
+          status: fromUncached.status,
+          code: fromUncached.code,
+          contentType: fromUncached.contentType,
+        });
+      });
+    }
+  });
+}

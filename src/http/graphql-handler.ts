@@ -27,7 +27,7 @@ import { type GraphQLParams, readGraphQLRequest } from './graphql-request.js';
 import { BodyError, readBody } from './request-body.js';
 import { checkDocumentLimits, type DocumentLimits } from './document-limits.js';
 import { type RequestDocument, requestDocument } from './request-document.js';
-import { checkCsrf, checkGetContentType, responseMediaType } from './request-guards.js';
+import { checkCsrf, checkGetContentType, prefersHtml, responseMediaType } from './request-guards.js';
 import type { ParsedRequest, RequestMemo } from './request-memo.js';
 
 export interface GraphQLHandlerOptions {
@@ -48,6 +48,8 @@ export interface GraphQLHandlerOptions {
   staleSeconds: number;
   /** When set, only these documents (sha256 hex of their text) are accepted: trusted-documents mode. */
   trustedDocuments: ReadonlySet<string> | undefined;
+  /** Apollo serves a page at the endpoint to browsers (Sandbox, with introspection on). */
+  landingPage: boolean;
   /** Expose the request's SQL statement count as a response header (not in production). */
   exposeStatementCount: boolean;
   onStatements?: (count: number) => void;
@@ -271,8 +273,10 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
     const { requestId } = record;
     const method = request.method ?? 'GET';
     // GETs and JSON POSTs are read here; anything else (another method, a form or text body) is
-    // Apollo's to refuse, and nothing of it is cached.
-    const readable = method === 'GET' || (method === 'POST' && isJson(request.headers['content-type']));
+    // Apollo's to refuse, and nothing of it is cached. So is a browser's visit to the page Apollo
+    // serves at this address (Sandbox), when it serves one.
+    const landingPage = method === 'GET' && options.landingPage && prefersHtml(request.headers);
+    const readable = !landingPage && (method === 'GET' || (method === 'POST' && isJson(request.headers['content-type'])));
 
     // First, before the body is read: cache hits count too, and a refusal costs the least.
     const limited = await options.rateLimit?.(request);

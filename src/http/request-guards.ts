@@ -16,6 +16,15 @@ const PREFLIGHT_HEADERS = ['x-apollo-operation-name', 'apollo-require-preflight'
 
 export const JSON_MEDIA_TYPE = 'application/json; charset=utf-8';
 export const GRAPHQL_RESPONSE_MEDIA_TYPE = 'application/graphql-response+json; charset=utf-8';
+/** What Apollo weighs text/html against to tell a browser asking for Sandbox from a client. */
+const LANDING_PAGE_CHOICES = [
+  JSON_MEDIA_TYPE,
+  GRAPHQL_RESPONSE_MEDIA_TYPE,
+  'multipart/mixed; deferSpec=20220824',
+  'multipart/mixed; incrementalSpec=v0.2',
+  'multipart/mixed',
+  'text/html',
+];
 
 function single(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value.join(', ') : value;
@@ -50,10 +59,27 @@ export function checkGetContentType(headers: IncomingHttpHeaders): void {
   throw new BodyError(415, 'BAD_REQUEST', 'GET requests may not have a content-type header other than application/json.');
 }
 
-// Clients send a handful of distinct Accept headers; negotiating each once keeps a hit cheap.
+// Clients send a handful of distinct Accept headers; negotiating each once keeps a hit cheap. The
+// memo holds at most 256 headers of at most 1 KB each.
 const MAX_ACCEPT_LENGTH = 1_024;
 /** The negotiated media type by Accept header; '' when the client accepts neither. */
 const negotiated = new LRUCache<string, string>({ max: 256 });
+const htmlPreferred = new LRUCache<string, boolean>({ max: 256 });
+
+/**
+ * Whether a GET comes from a browser asking for the page at /graphql (Apollo Sandbox) rather than
+ * from a client: Apollo's own test, made here so that such a request reaches Apollo untouched.
+ */
+export function prefersHtml(headers: IncomingHttpHeaders): boolean {
+  const accept = single(headers.accept);
+  if (!accept) return false;
+  let preferred = accept.length <= MAX_ACCEPT_LENGTH ? htmlPreferred.get(accept) : undefined;
+  if (preferred === undefined) {
+    preferred = new Negotiator({ headers: { accept } }).mediaType(LANDING_PAGE_CHOICES) === 'text/html';
+    if (accept.length <= MAX_ACCEPT_LENGTH) htmlPreferred.set(accept, preferred);
+  }
+  return preferred;
+}
 
 /**
  * The media type of a response to this Accept header: JSON without one, GraphQL's response type

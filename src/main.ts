@@ -1,6 +1,8 @@
 // Process entry: `npm start`.
 import { createApp } from './app.js';
+import { loadPersistedDocuments } from './cache/persisted-documents.js';
 import { loadConfig } from './config.js';
+import { firstQueryCurl } from './first-query.js';
 import { openConfiguredDatabase } from './db/open.js';
 import { heapBudget, heapBudgetWarning } from './observability/heap-budget.js';
 import { createLogger } from './observability/logger.js';
@@ -29,10 +31,7 @@ async function main() {
   if (demoToken) {
     console.log(`demo editor token: ${config.dataDir}/demo-token`);
     console.log('try it:');
-    console.log(
-      `  curl -s ${url}/graphql -H 'content-type: application/json' -H "authorization: Bearer ${demoToken}" ` +
-        `-d '{"query":"{ contacts(first: 3) { totalCount edges { node { firstName lastName company { name } } } } }"}'`,
-    );
+    console.log(`  ${firstQueryCurl(url, demoToken, config.persistedOnly, loadPersistedDocuments())}`);
   }
 
   let stopping = false;

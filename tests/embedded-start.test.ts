@@ -51,6 +51,21 @@ describe('the embedded first start', () => {
     first = undefined;
   });
 
+  it('prints a curl line that works when the server takes persisted queries only', async () => {
+    const persistedOnly = await startServerProcess({ DATA_DIR: dataDir, PORT: '0', PERSISTED_ONLY: 'true' });
+    try {
+      const line = curlLineOf(persistedOnly.banner);
+      expect(line).not.toContain('"query"');
+      const { stdout } = await exec('sh', ['-c', line]);
+      const body = JSON.parse(stdout);
+      expect(body.errors, stdout).toBeUndefined();
+      expect(body.data.contacts.edges).toHaveLength(3);
+      expect(body.data.contacts.totalCount).toBe(DEMO_CONTACTS);
+    } finally {
+      expect(await persistedOnly.stop()).toBe(0);
+    }
+  });
+
   it('keeps the data between starts and does not seed again', async () => {
     const tokenBefore = fs.readFileSync(path.join(dataDir, 'demo-token'), 'utf8');
     const again = await startServerProcess({ DATA_DIR: dataDir, PORT: '0', DEMO_CONTACTS: '999' });

@@ -154,6 +154,9 @@ type Category =
   | 'page sizes'
   | 'mutations over GET'
   | 'persisted queries'
+  | 'persisted-query claims'
+  | 'operation names'
+  | 'request guards'
   | 'authorization'
   | 'conflicting parameters'
   | 'HTTP methods and request lines';
@@ -1079,6 +1082,66 @@ add('persisted queries', [
     },
     ...refused(405, 'BAD_REQUEST'),
   },
+]);
+
+// Persisted-query claims: a hash is checked against the text it came with, whatever it claims.
+const claimed = (query: string, hash: string, extra: Record<string, unknown> = {}) => () =>
+  post(query, undefined, acme.editor, { extensions: { persistedQuery: { version: 1, sha256Hash: hash } }, ...extra });
+const tagMutation = 'mutation { createTag(input: { name: "claimed" }) { tag { id } } }';
+add('persisted-query claims', [
+  { name: 'a query document with a mutation’s hash', send: claimed('{ viewer { role } }', sha256(tagMutation)), ...BAD_BODY },
+  { name: 'a mutation with a query’s hash', send: claimed(tagMutation, sha256('{ viewer { role } }')), ...BAD_BODY },
+  { name: 'a one-operation document with a two-operation document’s hash', send: claimed('query A { viewer { role } }', sha256('query A { viewer { role } } query B { tags { name } }')), ...BAD_BODY },
+  { name: 'a document with the hash of itself plus a space', send: claimed('{ viewer { role } }', sha256('{ viewer { role } } ')), ...BAD_BODY },
+  { name: 'a document with its hash in upper case', send: claimed('{ viewer { role } }', sha256('{ viewer { role } }').toUpperCase()), ...BAD_BODY },
+  { name: 'a document with its hash and a sha256: prefix', send: claimed('{ viewer { role } }', `sha256:${sha256('{ viewer { role } }')}`), ...BAD_BODY },
+  { name: 'an empty query with the empty string’s hash', send: claimed('', sha256('')), ...BAD_BODY },
+  { name: 'a document with a claimed hash and an operationName it lacks', send: claimed('query A { viewer { role } }', sha256('query A { viewer { role } }'), { operationName: 'B' }), ...refused(400, 'OPERATION_RESOLUTION_FAILURE') },
+  {
+    name: 'a document with another document’s hash over GET',
+    send: () => get(`query=${encodeURIComponent('{ viewer { role } }')}&extensions=${encodeURIComponent(JSON.stringify({ persistedQuery: { version: 1, sha256Hash: sha256('{ tags { name } }') } }))}`, acme.reader),
+    ...BAD_BODY,
+  },
+  {
+    name: 'an anonymous registration asked for by hash afterwards',
+    send: async () => {
+      const anonymous = `{ __typename } # anonymous ${'x'.repeat(1_000)}`;
+      const registering = await post(anonymous, undefined, undefined, { extensions: { persistedQuery: { version: 1, sha256Hash: sha256(anonymous) } } });
+      expect(registering.status, registering.text).toBe(200);
+      return byHash({ version: 1, sha256Hash: sha256(anonymous) })();
+    },
+    ...refused(200, 'PERSISTED_QUERY_NOT_FOUND'),
+  },
+]);
+
+// Operation names: GraphQL names of sane length, refused before anything reads them further.
+const named = (operationName: unknown) => () => post('query A { viewer { role } }', undefined, acme.reader, { operationName });
+const RESOLUTION = refused(400, 'OPERATION_RESOLUTION_FAILURE');
+add('operation names', [
+  { name: 'a 900,000-character operationName', send: named('A'.repeat(900_000)), ...RESOLUTION },
+  { name: 'a 129-character operationName', send: named(`A${'a'.repeat(128)}`), ...RESOLUTION },
+  { name: 'a 128-character operationName the document lacks', send: named(`A${'a'.repeat(127)}`), ...RESOLUTION },
+  { name: 'an operationName starting with a digit', send: named('1A'), ...RESOLUTION },
+  { name: 'an operationName with a hyphen', send: named('A-B'), ...RESOLUTION },
+  { name: 'an operationName with a space', send: named('A B'), ...RESOLUTION },
+  { name: 'an operationName in another script', send: named('Ä'), ...RESOLUTION },
+  { name: 'an empty operationName', send: named(''), ...RESOLUTION },
+  { name: 'an operationName over GET of 10,000 characters', send: () => get(`query=${encodeURIComponent('query A { viewer { role } }')}&operationName=${'A'.repeat(10_000)}`, acme.reader), ...RESOLUTION },
+  { name: 'the right operationName', send: named('A'), answered: (data) => expect(data).toEqual({ viewer: { role: 'READER' } }) },
+]);
+
+// Header guards, checked before the cache is asked (a hit must be refused like a miss).
+const viewerSearch = `query=${encodeURIComponent('{ viewer { role } }')}`;
+add('request guards', [
+  { name: 'a GET without a CSRF preflight header', send: () => get(viewerSearch, acme.reader, {}), ...BAD_BODY },
+  { name: 'a GET with an empty preflight header', send: () => get(viewerSearch, acme.reader, { 'apollo-require-preflight': '' }), ...BAD_BODY },
+  { name: 'a GET with a text/plain content type and a preflight header', send: () => get(viewerSearch, acme.reader, { 'apollo-require-preflight': 'true', 'content-type': 'text/plain' }), ...refused(415, 'BAD_REQUEST') },
+  { name: 'a GET with a multipart content type', send: () => get(viewerSearch, acme.reader, { 'content-type': 'multipart/form-data; boundary=x' }), ...BAD_BODY },
+  { name: 'a GET accepting only images', send: () => get(viewerSearch, acme.reader, { 'apollo-require-preflight': 'true', accept: 'image/png' }), ...refused(406, 'BAD_REQUEST') },
+  { name: 'a POST refusing JSON with q=0', send: () => postRaw(viewerBody, { ...jsonHeaders(), accept: 'application/json;q=0, application/graphql-response+json;q=0' }), ...refused(406, 'BAD_REQUEST') },
+  { name: 'an Accept header of 5,000 characters', send: () => postRaw(viewerBody, { ...jsonHeaders(), accept: `${'x/y, '.repeat(1_000)}application/json` }), answered: (data) => expect(data).toEqual({ viewer: { role: 'EDITOR' } }) },
+  { name: 'the extensions parameter twice', send: () => get(`${viewerSearch}&extensions=%7B%7D&extensions=%7B%7D`, acme.reader), ...BAD_BODY },
+  { name: 'the same query parameter twice', send: () => get(`${viewerSearch}&${viewerSearch}`, acme.reader), ...BAD_BODY },
 ]);
 
 // Authorization headers.

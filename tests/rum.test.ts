@@ -286,7 +286,8 @@ describe('CORS', () => {
 
   it('does not take a forged Host or Sec-Fetch-Site for same-origin', async () => {
     const foreign = 'https://evil.example';
-    for (const forged of [{ host: 'evil.example' }, { 'sec-fetch-site': 'same-origin' }, { host: 'evil.example', 'sec-fetch-site': 'same-origin' }]) {
+    const forgeries: Array<Record<string, string>> = [{ host: 'evil.example' }, { 'sec-fetch-site': 'same-origin' }, { host: 'evil.example', 'sec-fetch-site': 'same-origin' }];
+    for (const forged of forgeries) {
       const reply = await postWithHeaders(capped, [vital('LCP', 1500)], { origin: foreign, ...forged });
       expectError(reply, 403, 'FORBIDDEN');
       expect(reply.headers.get('access-control-allow-origin')).toBeNull();

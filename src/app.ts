@@ -29,6 +29,8 @@ import { buildSchema } from './graphql/schema.js';
 import { createGraphQLHandler } from './http/graphql-handler.js';
 import { RequestMemo } from './http/request-memo.js';
 import { createHttpServer } from './http/server.js';
+import { CorsPolicy, withCors } from './http/cors.js';
+import { publicOriginsOf } from './http/public-origin.js';
 import { trackDrain } from './http/drain.js';
 import type { Logger } from './observability/logger.js';
 import { createMetrics } from './observability/metrics.js';
@@ -265,7 +267,19 @@ export async function createApp(config: Config, database: DatabaseHandle, logger
     (error: unknown) => logger.warn({ err: { name: (error as Error)?.name } }, 'cache warming stopped'),
   );
 
-  const server = createHttpServer({ graphql: graphql.handle, ready, status: statusSampler && createStatusRoute(statusSampler), draining: () => drain.draining, rum: createRumHandler(config, metrics.rum, now) }, metrics, errors);
+  // What same-origin means; with PORT=0 the port is known once listening (see listen below).
+  let publicOrigins = publicOriginsOf(config.publicOrigin, config.host, config.port);
+  const server = createHttpServer(
+    {
+      graphql: withCors(new CorsPolicy(config.corsOrigins), graphql.handle),
+      ready,
+      status: statusSampler && createStatusRoute(statusSampler),
+      draining: () => drain.draining,
+      rum: createRumHandler(config, metrics.rum, now, () => publicOrigins),
+    },
+    metrics,
+    errors,
+  );
   server.keepAliveTimeout = 65_000;
   const drain = trackDrain(server);
 
@@ -278,6 +292,7 @@ export async function createApp(config: Config, database: DatabaseHandle, logger
         server.once('error', reject);
         server.listen(config.port, config.host, () => {
           const { port } = server.address() as AddressInfo;
+          publicOrigins = publicOriginsOf(config.publicOrigin, config.host, port);
           const host = config.host.includes(':') ? `[${config.host}]` : config.host;
           resolve(`http://${host}:${port}`);
         });

@@ -3,7 +3,7 @@
 import path from 'node:path';
 import { type Env, flag, integer } from './env-values.js';
 import { type TraceSettings, traceSettingsFrom } from './observability/trace-settings.js';
-import { allowedOriginsFrom } from './rum/origins.js';
+import { originFrom, originListFrom } from './origin-values.js';
 import { type LimitSettings, limitSettingsFrom } from './limits/settings.js';
 
 export interface Config {
@@ -88,11 +88,21 @@ export interface Config {
   shutdownDrainMs: number;
   /** Serve the live status page (GET /status, /status.json): aggregate figures only, no auth. */
   statusPage: boolean;
-  /** Origins whose pages may report web vitals cross-origin (['*']: any); same-origin pages always may. */
+  /** Origins whose pages may call /graphql from a browser (CORS); ['*']: any; []: none. */
+  corsOrigins: string[];
+  /**
+   * The origin browsers reach this server at, which is what same-origin means (never the request's
+   * Host); undefined: http://HOST:PORT as listened on (src/http/public-origin.ts).
+   */
+  publicOrigin: string | undefined;
+  /**
+   * Origins whose pages may report web vitals cross-origin (['*']: any), besides those of
+   * `corsOrigins`; same-origin pages always may.
+   */
   rumAllowedOrigins: string[];
   /** Distinct page routes that get a label of their own in the web-vitals histograms; later ones are `other`. */
   rumMaxRoutes: number;
-  /** Web-vitals batches one origin may send per second, sustained, and in a burst. */
+  /** Web-vitals batches one origin, and one client address, may send per second, sustained, and in a burst. */
   rumRatePerSecond: number;
   rumRateBurst: number;
   /** Query shape and size limits and request rate limits (src/limits/settings.ts). */
@@ -177,7 +187,9 @@ export function loadConfig(env: Env = process.env): Config {
     viewClaimIdleMs: integer(env, 'VIEW_CLAIM_IDLE_MS', 30_000, 100, 600_000),
     shutdownDrainMs: integer(env, 'SHUTDOWN_DRAIN_MS', 5_000, 0, 120_000),
     statusPage: flag(env, 'STATUS_PAGE', true),
-    rumAllowedOrigins: allowedOriginsFrom(env.RUM_ALLOWED_ORIGINS),
+    corsOrigins: originListFrom('CORS_ORIGINS', env.CORS_ORIGINS),
+    publicOrigin: env.PUBLIC_ORIGIN ? originFrom('PUBLIC_ORIGIN', env.PUBLIC_ORIGIN.trim()) : undefined,
+    rumAllowedOrigins: originListFrom('RUM_ALLOWED_ORIGINS', env.RUM_ALLOWED_ORIGINS),
     rumMaxRoutes: integer(env, 'RUM_MAX_ROUTES', 50, 1, 1000),
     rumRatePerSecond: integer(env, 'RUM_RATE_PER_SECOND', 50, 1, 100_000),
     rumRateBurst: integer(env, 'RUM_RATE_BURST', 100, 1, 1_000_000),

@@ -16,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_VARIABLES_DEPTH } from '../src/http/document-limits.js';
 import { createWorkspace, startTestServer, type TestServer, type Workspace } from './helpers/server.js';
 import { type Reply, reply } from './helpers/raw-reply.js';
+import { persistedQueryUrl } from './helpers/browser-fetch.js';
 
 /** A request still unanswered after this long has hung. */
 const ANSWER_WITHIN_MS = 15_000;
@@ -159,7 +160,9 @@ type Category =
   | 'request guards'
   | 'authorization'
   | 'conflicting parameters'
-  | 'HTTP methods and request lines';
+  | 'HTTP methods and request lines'
+  | 'cross-origin calls and revalidation'
+  | 'web-vitals origins and rates';
 
 interface CorpusCase {
   category: Category;
@@ -1275,6 +1278,139 @@ add('HTTP methods and request lines', [
   { name: 'GET /%67raphql (the path percent-encoded)', send: raw('GET /%67raphql?query=x HTTP/1.1'), ...refused(404, 'NOT_FOUND') },
   { name: 'POST /healthz', send: () => send('/healthz', { method: 'POST', headers: jsonHeaders(), body: viewerBody }), ...refused(405, 'METHOD_NOT_ALLOWED') },
   { name: 'a WebSocket upgrade', send: raw('GET /graphql HTTP/1.1', ['upgrade: websocket', 'connection: upgrade', 'sec-websocket-key: dGhlIHNhbXBsZSBub25jZQ==', 'sec-websocket-version: 13']), ...BAD_BODY },
+]);
+
+// =============================================================================================
+// Browser-facing requests: CORS preflights and cross-site calls, conditional GETs, and web-vitals
+// batches with forged origins, hosts and addresses. Sent to a server of their own, which allows
+// one other origin (CORS_ORIGINS) and takes web vitals from any origin at a tight, frozen rate,
+// and to the corpus server (same origin only). A refusal to an origin not listed carries no CORS
+// header at all; after each case both servers must still answer.
+
+const LISTED_ORIGIN = 'https://app.example.com';
+const FOREIGN_ORIGIN = 'https://evil.example';
+let browserFacing: TestServer;
+
+beforeAll(async () => {
+  browserFacing = await startTestServer(
+    { CORS_ORIGINS: LISTED_ORIGIN, RUM_ALLOWED_ORIGINS: '*', RUM_RATE_PER_SECOND: '1', RUM_RATE_BURST: '3' },
+    // A frozen clock: the web-vitals buckets never refill during the corpus.
+    { database: server.database, now: () => 1_700_000_000_000 },
+  );
+});
+
+afterAll(() => browserFacing?.close());
+
+/** Sends to the browser-facing server; checks what no origin outside the list may get, and that it still serves. */
+async function sendBrowserFacing(path: string, init: RequestInit, { listed }: { listed: boolean }): Promise<Reply> {
+  const response = await browserFacing.request(path, { ...init, signal: AbortSignal.timeout(ANSWER_WITHIN_MS) });
+  if (!listed) for (const [name] of response.headers) expect(name.startsWith('access-control-'), `${name} sent to an origin not listed`).toBe(false);
+  const answer = reply(response.status, response.headers.get('content-type'), await response.text());
+  const check = await browserFacing.request('/graphql', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...bearer(acme.reader) },
+    body: JSON.stringify({ query: '{ viewer { role } }' }),
+  });
+  expect(await check.json()).toEqual({ data: { viewer: { role: 'READER' } } });
+  return answer;
+}
+
+const preflightFrom = (origin: string, method = 'POST', requestHeaders = 'authorization, content-type', listed = false) => () =>
+  sendBrowserFacing('/graphql', { method: 'OPTIONS', headers: { origin, 'access-control-request-method': method, 'access-control-request-headers': requestHeaders } }, { listed });
+const FORBIDDEN = refused(403, 'FORBIDDEN');
+const CSRF = refused(400, 'BAD_REQUEST');
+/** A published query's persisted GET from the listed origin, with the headers given. */
+const conditionalGet = (headers: Record<string, string>) => () =>
+  sendBrowserFacing(persistedQueryUrl('', 'Viewer', {}), { headers: { origin: LISTED_ORIGIN, 'apollo-require-preflight': 'true', ...bearer(acme.reader), ...headers } }, { listed: true });
+// The viewer, not a list: stored names (earlier cases store injection-looking ones) would trip the leak check.
+const isReader = (data: any) => expect(data.viewer.role).toBe('READER');
+
+add('cross-origin calls and revalidation', [
+  { name: 'a preflight from an origin not listed', send: preflightFrom(FOREIGN_ORIGIN), ...FORBIDDEN },
+  { name: 'a preflight from Origin: null (a sandboxed frame, a file)', send: preflightFrom('null'), ...FORBIDDEN },
+  { name: 'a preflight from the listed origin in upper case', send: preflightFrom(LISTED_ORIGIN.toUpperCase()), ...FORBIDDEN },
+  { name: 'a preflight from the listed origin with a trailing slash', send: preflightFrom(`${LISTED_ORIGIN}/`), ...FORBIDDEN },
+  { name: 'a preflight from the listed origin with its default port spelled out', send: preflightFrom(`${LISTED_ORIGIN}:443`), ...FORBIDDEN },
+  { name: 'a preflight from the listed origin over http', send: preflightFrom(LISTED_ORIGIN.replace('https:', 'http:')), ...FORBIDDEN },
+  { name: 'a preflight from a host that starts with the listed one', send: preflightFrom(`${LISTED_ORIGIN}.evil.example`), ...FORBIDDEN },
+  { name: 'a preflight naming the listed origin and another in one header', send: preflightFrom(`${LISTED_ORIGIN}, ${FOREIGN_ORIGIN}`), ...FORBIDDEN },
+  { name: 'a preflight with an 8 KB Origin', send: preflightFrom(`https://${'a'.repeat(8_000)}.example`), ...FORBIDDEN },
+  { name: 'a preflight with an Origin past the header limit', send: preflightFrom(`https://${'a'.repeat(20_000)}.example`), status: 431, code: 'BAD_REQUEST' },
+  { name: 'a preflight of the listed origin asking for PUT', send: preflightFrom(LISTED_ORIGIN, 'PUT', 'x-http-method-override', true), status: 204, bare: true },
+  {
+    name: 'a preflight of the listed origin asking for 2,000 request headers',
+    send: preflightFrom(LISTED_ORIGIN, 'POST', Array.from({ length: 2_000 }, (_, n) => `x-h${n}`).join(','), true),
+    status: 204,
+    bare: true,
+  },
+  // Not a preflight: it goes on to Apollo, whose CSRF check refuses it first.
+  { name: 'an OPTIONS of the listed origin that asks for no method', send: () => sendBrowserFacing('/graphql', { method: 'OPTIONS', headers: { origin: LISTED_ORIGIN } }, { listed: true }), ...CSRF },
+  { name: 'a simple GET from an origin not listed', send: () => sendBrowserFacing(`/graphql?${viewerSearch}`, { headers: { origin: FOREIGN_ORIGIN } }, { listed: false }), ...CSRF },
+  { name: 'a simple GET from the listed origin', send: () => sendBrowserFacing(`/graphql?${viewerSearch}`, { headers: { origin: LISTED_ORIGIN } }, { listed: true }), ...CSRF },
+  {
+    name: 'a cross-site GET with an empty apollo-require-preflight',
+    send: () => sendBrowserFacing(`/graphql?${viewerSearch}`, { headers: { origin: FOREIGN_ORIGIN, 'apollo-require-preflight': '' } }, { listed: false }),
+    ...CSRF,
+  },
+  {
+    name: 'a cross-site GET declaring text/plain',
+    send: () => sendBrowserFacing(`/graphql?${viewerSearch}`, { headers: { origin: FOREIGN_ORIGIN, 'content-type': 'text/plain' } }, { listed: false }),
+    ...CSRF,
+  },
+  {
+    name: 'a cross-site form POST (urlencoded) with a token',
+    send: () =>
+      sendBrowserFacing('/graphql', { method: 'POST', headers: { origin: FOREIGN_ORIGIN, 'content-type': 'application/x-www-form-urlencoded', ...bearer(acme.editor) }, body: viewerSearch }, { listed: false }),
+    ...CSRF,
+  },
+  {
+    name: 'a cross-site multipart POST',
+    send: () => {
+      const form = new FormData();
+      form.set('query', 'mutation { createTag(input: { name: "csrf" }) { tag { id } } }');
+      return sendBrowserFacing('/graphql', { method: 'POST', headers: { origin: FOREIGN_ORIGIN, ...bearer(acme.editor) }, body: form }, { listed: false });
+    },
+    ...CSRF,
+  },
+  { name: 'a conditional GET with If-None-Match: *', send: conditionalGet({ 'if-none-match': '*' }), status: 304, bare: true },
+  { name: 'a conditional GET with 300 made-up ETags', send: conditionalGet({ 'if-none-match': Array.from({ length: 300 }, (_, n) => `"etag-${n}"`).join(', ') }), answered: isReader },
+  { name: 'a conditional GET with an If-None-Match of commas alone', send: conditionalGet({ 'if-none-match': ',,, ,' }), answered: isReader },
+  { name: 'a conditional GET with an unquoted, weak and empty ETag', send: conditionalGet({ 'if-none-match': 'W/, "", unquoted' }), answered: isReader },
+  { name: 'a conditional GET with If-Modified-Since in the future', send: conditionalGet({ 'if-modified-since': 'Fri, 01 Jan 2100 00:00:00 GMT' }), answered: isReader },
+  { name: 'a GET asking for no cache (Cache-Control, Pragma)', send: conditionalGet({ 'cache-control': 'no-cache, max-age=0', pragma: 'no-cache' }), answered: isReader },
+]);
+
+/** A web-vitals batch as raw bytes on the corpus server: Host, Origin and the rest exactly as given. */
+const rawBatch = (headers: string[], method = 'POST') => () => {
+  const body = JSON.stringify([{ name: 'LCP', value: 1200 }]);
+  const head = [`${method} /rum HTTP/1.1`, 'connection: close', 'content-type: text/plain', `content-length: ${Buffer.byteLength(body)}`, ...headers].join('\r\n');
+  return rawExchange(`${head}\r\n\r\n${body}`);
+};
+const ownOrigin = () => new URL(server.url).origin;
+
+/** Batches from one address, each naming a new Origin (and a new X-Forwarded-For, which no proxy vouches for): the last answer. */
+async function floodOfOrigins(prefix: string): Promise<Reply> {
+  let last!: Reply;
+  for (let n = 0; n < 8; n++) {
+    last = await sendBrowserFacing(
+      '/rum',
+      { method: 'POST', headers: { 'content-type': 'text/plain', origin: `https://${prefix}-${n}.example`, 'x-forwarded-for': `203.0.113.${n}` }, body: JSON.stringify([{ name: 'CLS', value: 0.01 }]) },
+      { listed: true },
+    );
+  }
+  return last;
+}
+
+add('web-vitals origins and rates', [
+  { name: 'a batch from another origin with Host forged to match it', send: rawBatch(['host: evil.example', `origin: ${FOREIGN_ORIGIN}`]), ...FORBIDDEN },
+  { name: 'a batch from another origin with Sec-Fetch-Site forged to same-origin', send: rawBatch(['host: 127.0.0.1', `origin: ${FOREIGN_ORIGIN}`, 'sec-fetch-site: same-origin']), ...FORBIDDEN },
+  { name: 'a preflight from another origin with Host forged to match it', send: rawBatch(['host: evil.example', `origin: ${FOREIGN_ORIGIN}`, 'access-control-request-method: POST'], 'OPTIONS'), ...FORBIDDEN },
+  { name: 'a batch from Origin: null', send: rawBatch(['host: 127.0.0.1', 'origin: null']), ...FORBIDDEN },
+  { name: "a batch from the server's own origin in upper case", send: () => rawBatch(['host: 127.0.0.1', `origin: ${ownOrigin().toUpperCase()}`])(), ...FORBIDDEN },
+  { name: "a batch from the server's own origin with a path", send: () => rawBatch(['host: 127.0.0.1', `origin: ${ownOrigin()}/status`])(), ...FORBIDDEN },
+  { name: 'a batch with an 8 KB Origin', send: rawBatch(['host: 127.0.0.1', `origin: https://${'o'.repeat(8_000)}.example`]), ...FORBIDDEN },
+  { name: 'batches from one address, each with a new Origin', send: () => floodOfOrigins('rotating'), ...refused(429, 'RATE_LIMITED') },
+  { name: 'batches from one address, each with a new 250-character Origin', send: () => floodOfOrigins('x'.repeat(230)), ...refused(429, 'RATE_LIMITED') },
 ]);
 
 // ---------------------------------------------------------------------------------------------

@@ -2,8 +2,11 @@
 // Checked through the real HTTP server: valid batches land in the histograms, anything malformed
 // or unbounded is refused with a coded error and observes nothing, labels stay bounded, and CORS
 // and the per-origin rate limit behave as a browser and an operator expect.
+import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
+import { publicOriginsOf } from '../src/http/public-origin.js';
+import { RateLimiter } from '../src/rum/rate-limiter.js';
 import { normalizeRoute } from '../src/rum/route.js';
 import { openTestDatabase, type TestDatabase } from './helpers/database.js';
 import { counter } from './helpers/metrics.js';
@@ -34,6 +37,34 @@ async function post(server: TestServer, body: unknown, headers: Record<string, s
   return { status: response.status, headers: response.headers, text: await response.text() };
 }
 
+/**
+ * POSTs a batch over node:http, which sends the headers exactly as given: fetch would not let a
+ * test forge the Host header.
+ */
+function postWithHeaders(server: TestServer, body: unknown, headers: Record<string, string>): Promise<Reply> {
+  const text = JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const request = http.request(`${server.url}/rum`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain;charset=UTF-8', 'content-length': String(Buffer.byteLength(text)), ...headers },
+      timeout: 10_000,
+    });
+    request.on('response', (response) => {
+      let answer = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => (answer += chunk));
+      response.on('end', () => {
+        const replyHeaders = new Headers();
+        for (const [name, value] of Object.entries(response.headers)) if (typeof value === 'string') replyHeaders.set(name, value);
+        resolve({ status: response.statusCode ?? 0, headers: replyHeaders, text: answer });
+      });
+    });
+    request.on('timeout', () => request.destroy(new Error('no answer from /rum')));
+    request.on('error', reject);
+    request.end(text);
+  });
+}
+
 /** Observations across all five histograms and all routes. */
 async function observations(server: TestServer): Promise<number> {
   let total = 0;
@@ -57,18 +88,27 @@ let database: TestDatabase;
 let server: TestServer;
 let capped: TestServer;
 let limited: TestServer;
+let untrusting: TestServer;
+let behindProxy: TestServer;
+let apiOrigins: TestServer;
 let clock = 1_700_000_000_000;
 
 beforeAll(async () => {
   database = await openTestDatabase();
   server = await startTestServer({ RUM_ALLOWED_ORIGINS: ALLOWED }, { database });
   capped = await startTestServer({ RUM_MAX_ROUTES: '2' }, { database });
-  // A frozen clock: the bucket refills only when the test moves time forward.
-  limited = await startTestServer({ RUM_RATE_PER_SECOND: '1', RUM_RATE_BURST: '2', RUM_ALLOWED_ORIGINS: '*' }, { database, now: () => clock });
+  // A frozen clock: the bucket refills only when the test moves time forward. Behind one trusted
+  // proxy, each test's requests come from client addresses of their own (X-Forwarded-For).
+  const tight = { RUM_RATE_PER_SECOND: '1', RUM_RATE_BURST: '2', RUM_ALLOWED_ORIGINS: '*' };
+  limited = await startTestServer({ ...tight, TRUST_PROXY: '1' }, { database, now: () => clock });
+  // No proxy trusted: every request counts against the socket's address, whatever it claims.
+  untrusting = await startTestServer(tight, { database, now: () => clock });
+  behindProxy = await startTestServer({ PUBLIC_ORIGIN: 'https://cardfile.example.com' }, { database });
+  apiOrigins = await startTestServer({ CORS_ORIGINS: ALLOWED }, { database });
 });
 
 afterAll(async () => {
-  await Promise.all([server, capped, limited].map((each) => each?.close()));
+  await Promise.all([server, capped, limited, untrusting, behindProxy, apiOrigins].map((each) => each?.close()));
   await database?.destroy();
 });
 
@@ -244,6 +284,44 @@ describe('CORS', () => {
     }
   });
 
+  it('does not take a forged Host or Sec-Fetch-Site for same-origin', async () => {
+    const foreign = 'https://evil.example';
+    const forgeries: Array<Record<string, string>> = [{ host: 'evil.example' }, { 'sec-fetch-site': 'same-origin' }, { host: 'evil.example', 'sec-fetch-site': 'same-origin' }];
+    for (const forged of forgeries) {
+      const reply = await postWithHeaders(capped, [vital('LCP', 1500)], { origin: foreign, ...forged });
+      expectError(reply, 403, 'FORBIDDEN');
+      expect(reply.headers.get('access-control-allow-origin')).toBeNull();
+    }
+  });
+
+  it('takes PUBLIC_ORIGIN, when set, as the only same origin', async () => {
+    const own = await post(behindProxy, [vital('LCP', 1500)], { origin: 'https://cardfile.example.com' });
+    expect(own.status, own.text).toBe(204);
+    expect(own.headers.get('access-control-allow-origin')).toBeNull();
+    // The address it listens on is not how browsers reach it behind the proxy.
+    expectError(await post(behindProxy, [vital('LCP', 1500)], { origin: behindProxy.url }), 403, 'FORBIDDEN');
+  });
+
+  it('derives the same origins from HOST and PORT when PUBLIC_ORIGIN is unset, and reads it as an origin', () => {
+    expect(publicOriginsOf(undefined, '127.0.0.1', 4000)).toEqual(['http://localhost:4000', 'http://127.0.0.1:4000', 'http://[::1]:4000']);
+    expect(publicOriginsOf(undefined, '0.0.0.0', 80)).toEqual(['http://localhost', 'http://127.0.0.1', 'http://[::1]']);
+    expect(publicOriginsOf(undefined, 'cards.internal', 4000)).toEqual(['http://cards.internal:4000']);
+    expect(publicOriginsOf(undefined, 'fd00::1', 4000)).toEqual(['http://[fd00::1]:4000']);
+    expect(publicOriginsOf('https://cardfile.example.com', '0.0.0.0', 4000)).toEqual(['https://cardfile.example.com']);
+    expect(loadConfig({ PUBLIC_ORIGIN: 'https://Cardfile.Example.com:443/' }).publicOrigin).toBe('https://cardfile.example.com');
+    expect(loadConfig({}).publicOrigin).toBeUndefined();
+    for (const bad of ['cardfile.example.com', 'https://cardfile.example.com/app', '*']) {
+      expect(() => loadConfig({ PUBLIC_ORIGIN: bad }), bad).toThrow(/PUBLIC_ORIGIN/);
+    }
+  });
+
+  it('lets the origins CORS_ORIGINS lists report too', async () => {
+    const reply = await post(apiOrigins, [vital('LCP', 1500)], { origin: ALLOWED });
+    expect(reply.status, reply.text).toBe(204);
+    expect(reply.headers.get('access-control-allow-origin')).toBe(ALLOWED);
+    expectError(await post(apiOrigins, [vital('LCP', 1500)], { origin: DISALLOWED }), 403, 'FORBIDDEN');
+  });
+
   it('accepts same-origin pages without any configuration', async () => {
     // `capped` allows no other origin; a page it served itself still reports.
     const sameOrigin = await post(capped, [vital('LCP', 1500)], { origin: capped.url, 'sec-fetch-site': 'same-origin' });
@@ -254,23 +332,61 @@ describe('CORS', () => {
   });
 });
 
-describe('rate limit per origin', () => {
-  it('refuses with 429 and Retry-After past the burst, per origin, until the bucket refills', async () => {
+describe('rate limits', () => {
+  const batch = [vital('TTFB', 120)];
+  const from = (address: string, headers: Record<string, string> = {}) => ({ 'x-forwarded-for': address, ...headers });
+
+  it('refuse with 429 and Retry-After past the burst, per origin, until the bucket refills', async () => {
     const before = await reports(limited, 'rate_limited');
-    const batch = [vital('TTFB', 120)];
-    expect((await post(limited, batch)).status).toBe(204);
-    expect((await post(limited, batch)).status).toBe(204);
-    const refused = await post(limited, batch);
+    // Three visitors of one site (here: pages that send no Origin) share its bucket.
+    expect((await post(limited, batch, from('198.51.100.1'))).status).toBe(204);
+    expect((await post(limited, batch, from('198.51.100.2'))).status).toBe(204);
+    const refused = await post(limited, batch, from('198.51.100.3'));
     expectError(refused, 429, 'RATE_LIMITED');
     expect(refused.headers.get('retry-after')).toBe('1');
     expect(await reports(limited, 'rate_limited')).toBe(before + 1);
 
     // Another origin has a bucket of its own.
-    expect((await post(limited, batch, { origin: ALLOWED })).status).toBe(204);
+    expect((await post(limited, batch, from('198.51.100.4', { origin: ALLOWED }))).status).toBe(204);
 
     clock += 1000;
-    expect((await post(limited, batch)).status).toBe(204);
-    expectError(await post(limited, batch), 429, 'RATE_LIMITED');
+    expect((await post(limited, batch, from('198.51.100.5'))).status).toBe(204);
+    expectError(await post(limited, batch, from('198.51.100.6')), 429, 'RATE_LIMITED');
+  });
+
+  it('limit one client address however many origins it names', async () => {
+    const before = await reports(untrusting, 'rate_limited');
+    // A new Origin (all allowed: `*`) and a new X-Forwarded-For on every request, from one socket
+    // address that no trusted proxy stands in front of.
+    const spoofed = (n: number) => ({ origin: `https://site-${n}.example`, 'x-forwarded-for': `203.0.113.${n}` });
+    expect((await post(untrusting, batch, spoofed(1))).status).toBe(204);
+    expect((await post(untrusting, batch, spoofed(2))).status).toBe(204);
+    for (let n = 3; n < 8; n++) {
+      const refused = await post(untrusting, batch, spoofed(n));
+      expectError(refused, 429, 'RATE_LIMITED');
+      expect(refused.headers.get('retry-after')).toBe('1');
+    }
+    expect(await reports(untrusting, 'rate_limited')).toBe(before + 5);
+  });
+
+  it('count clients behind a trusted proxy by the address the proxy names', async () => {
+    const origins = (n: number) => ({ origin: `https://tenant-${n}.example` });
+    expect((await post(limited, batch, from('192.0.2.10', origins(1)))).status).toBe(204);
+    expect((await post(limited, batch, from('192.0.2.10', origins(2)))).status).toBe(204);
+    expectError(await post(limited, batch, from('192.0.2.10', origins(3))), 429, 'RATE_LIMITED');
+    // Another client behind the same proxy is not held back by the first.
+    expect((await post(limited, batch, from('192.0.2.11', origins(4)))).status).toBe(204);
+  });
+
+  it('keep their buckets within a byte budget, however many keys a flood brings', () => {
+    const limiter = new RateLimiter({ ratePerSecond: 1, burst: 1, maxBytes: 20_000, maxKeyLength: 64, now: () => 0 });
+    for (let n = 0; n < 5_000; n++) expect(limiter.take(`https://site-${n}.example/${'x'.repeat(500)}`)).toBe(0);
+    expect(limiter.bytes).toBeGreaterThan(0);
+    expect(limiter.bytes).toBeLessThanOrEqual(20_000);
+    // Keys are cut to 64 characters: two that differ only past that share one bucket.
+    const long = `https://same.example/${'y'.repeat(100)}`;
+    expect(limiter.take(`${long}-a`)).toBe(0);
+    expect(limiter.take(`${long}-b`)).toBe(1);
   });
 });
 

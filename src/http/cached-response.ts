@@ -1,10 +1,15 @@
-// How a cacheable response goes on the wire: the policy from the schema's hints for browsers,
-// a separate one for CDNs (which must key on the caller's credentials: Vary: Authorization), the
-// entity tags for CDN purges, an ETag, and 304 when the client already has these bytes.
+// How a cacheable response goes on the wire. Three keepers, three policies:
+// - browsers may keep it but must revalidate it on every use (browser-cache-control.ts), so an
+//   answer changed by a write is never served from their cache, and an unchanged one costs a 304;
+// - CDNs keep it for the schema's max age (Surrogate-Control, GET only, keyed by the caller's
+//   credentials through Vary: Authorization) and purge it by entity (Surrogate-Key);
+// - the server's own tiers keep it until a write purges it (src/cache/).
+// Every cacheable answer has an ETag, and a GET whose If-None-Match matches gets 304.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { CachedResponse } from '../cache/entry.js';
 import { coarseTags } from '../cache/keys.js';
 import type { CacheOutcome } from '../cache/response-cache.js';
+import { REVALIDATE_EACH_TIME } from '../graphql/browser-cache-control.js';
 import { JSON_MEDIA_TYPE } from './request-guards.js';
 
 // Surrogate-Key headers are bounded by CDNs (Fastly: 16 KB); a response depending on more tags
@@ -25,6 +30,16 @@ function matchesEtag(ifNoneMatch: string | undefined, etag: string): boolean {
   });
 }
 
+/**
+ * Vary with `name` added to what the response already varies on: a wrapper (CORS: Origin) may have
+ * set it before, and writeHead's list would otherwise replace it.
+ */
+function varyOn(response: ServerResponse, name: string): string {
+  const already = response.getHeader('vary');
+  if (already === undefined) return name;
+  return `${Array.isArray(already) ? already.join(', ') : String(already)}, ${name}`;
+}
+
 /** What goes on the wire for an entry, prepared once per entry rather than once per hit. */
 interface Prepared {
   /** The body encoded once: writing a string would encode its UTF-8 on every hit. */
@@ -42,9 +57,10 @@ function prepare(entry: CachedResponse): Prepared {
       payload: entry.payload ?? Buffer.from(entry.body),
       headers: [
         'content-type', JSON_MEDIA_TYPE,
-        'cache-control', entry.cacheControl,
+        // Not the entry's own cacheControl: entries made before browsers were told to revalidate
+        // (still in Redis after a deploy) must not bring back a max-age they may reuse without asking.
+        'cache-control', REVALIDATE_EACH_TIME,
         'etag', entry.etag,
-        'vary', 'Authorization',
         'surrogate-key', surrogateKeys(entry.tags),
       ],
     };
@@ -65,7 +81,7 @@ export function writeCachedResponse(
   mediaType = JSON_MEDIA_TYPE,
 ): number {
   const { payload, headers: entryHeaders } = prepare(entry);
-  const headers = [...entryHeaders, 'x-cache', outcome, 'x-request-id', requestId];
+  const headers = [...entryHeaders, 'vary', varyOn(response, 'Authorization'), 'x-cache', outcome, 'x-request-id', requestId];
   if (mediaType !== JSON_MEDIA_TYPE) headers[1] = mediaType;
   for (const [name, value] of Object.entries(extraHeaders)) headers.push(name, value);
   // Only GETs are cacheable by CDNs, and only under a key that includes Authorization (Vary).

@@ -5,17 +5,18 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Config } from '../config.js';
 import { sendJsonError } from '../http/graphql-handler.js';
 import { BodyError, readBody } from '../http/request-body.js';
+import { clientAddressOf } from '../limits/client-address.js';
 import type { RumMetrics, RumOutcome } from '../observability/rum-metrics.js';
 import { MAX_BATCH_BYTES, parseBatch } from './batch.js';
 import { OriginPolicy } from './origins.js';
 import { RateLimiter } from './rate-limiter.js';
 import { normalizeRoute, RouteLabels } from './route.js';
 
-export type RumSettings = Pick<Config, 'rumAllowedOrigins' | 'rumMaxRoutes' | 'rumRatePerSecond' | 'rumRateBurst'>;
+export type RumSettings = Pick<Config, 'rumAllowedOrigins' | 'corsOrigins' | 'rumMaxRoutes' | 'rumRatePerSecond' | 'rumRateBurst' | 'limits'>;
 
-/** Origins tracked by the rate limiter at once; also the cap on its memory. */
-const MAX_RATE_KEYS = 10_000;
-const MAX_ORIGIN_KEY_LENGTH = 256;
+/** Memory each rate limiter's buckets may take: thousands of origins or addresses at once. */
+const RATE_BUCKET_BYTES = 1_000_000;
+const MAX_RATE_KEY_LENGTH = 256;
 /** Browsers cap how long they keep a preflight answer (Chromium: 2 hours). */
 const PREFLIGHT_MAX_AGE_SECONDS = 7200;
 
@@ -31,9 +32,19 @@ function single(header: string | string[] | undefined): string | undefined {
   return Array.isArray(header) ? header[0] : header;
 }
 
-export function createRumHandler(settings: RumSettings, metrics: RumMetrics, now: () => number) {
-  const origins = new OriginPolicy(settings.rumAllowedOrigins);
-  const limiter = new RateLimiter({ ratePerSecond: settings.rumRatePerSecond, burst: settings.rumRateBurst, maxKeys: MAX_RATE_KEYS, now });
+/**
+ * `publicOrigins`: the origins browsers reach this server at (src/http/public-origin.ts), whose
+ * pages are same-origin.
+ */
+export function createRumHandler(settings: RumSettings, metrics: RumMetrics, now: () => number, publicOrigins: () => readonly string[]) {
+  // A page that may call the API from another origin may report how its pages load, too.
+  const origins = new OriginPolicy([...settings.rumAllowedOrigins, ...settings.corsOrigins], publicOrigins);
+  const rate = { ratePerSecond: settings.rumRatePerSecond, burst: settings.rumRateBurst, maxBytes: RATE_BUCKET_BYTES, maxKeyLength: MAX_RATE_KEY_LENGTH, now };
+  // Every visitor of one site shares its origin's bucket; and since Origin is the sender's to
+  // choose (a new one per request would mean a fresh bucket each time), each client address has
+  // a bucket of its own too, and a batch needs a token from both.
+  const byOrigin = new RateLimiter(rate);
+  const byAddress = new RateLimiter(rate);
   const routes = new RouteLabels(settings.rumMaxRoutes);
 
   const refuse = (response: ServerResponse, outcome: RumOutcome, status: number, code: string, message: string): number => {
@@ -44,7 +55,7 @@ export function createRumHandler(settings: RumSettings, metrics: RumMetrics, now
 
   return async (request: IncomingMessage, response: ServerResponse): Promise<number> => {
     const origin = single(request.headers.origin);
-    const verdict = origins.check(origin, request.headers.host, single(request.headers['sec-fetch-site']));
+    const verdict = origins.check(origin);
     response.setHeader('vary', 'Origin');
     // On every answer, refusals included, so a page's script can read why it was refused.
     if (verdict === 'cross-origin') response.setHeader('access-control-allow-origin', origin!);
@@ -71,10 +82,11 @@ export function createRumHandler(settings: RumSettings, metrics: RumMetrics, now
     }
     if (verdict === 'refused') return refuse(response, 'origin_refused', 403, 'FORBIDDEN', 'This origin may not report web vitals here.');
 
-    const wait = limiter.take(origin === undefined ? 'none' : origin.slice(0, MAX_ORIGIN_KEY_LENGTH));
+    // The address first: a refused batch then takes nothing from its origin's shared bucket.
+    const wait = byAddress.take(clientAddressOf(request, settings.limits.trustProxyHops)) || byOrigin.take(origin ?? 'none');
     if (wait > 0) {
       response.setHeader('retry-after', String(wait));
-      return refuse(response, 'rate_limited', 429, 'RATE_LIMITED', `Too many reports from this origin; retry in ${wait} s.`);
+      return refuse(response, 'rate_limited', 429, 'RATE_LIMITED', `Too many reports from this origin or address; retry in ${wait} s.`);
     }
     if (!acceptedContentType(single(request.headers['content-type']))) {
       return refuse(response, 'unsupported_type', 415, 'UNSUPPORTED_MEDIA_TYPE', 'Send the batch as application/json or text/plain.');

@@ -90,7 +90,7 @@ function resultWhere<T>(query: ObservableQuery<T>, accept: (data: T) => boolean)
 describe.each([
   ['as it starts by default', () => server],
   ['with PERSISTED_ONLY=true', () => persistedOnly],
-])('an app on Apollo Client with the SDK, against a server %s', (_mode, target) => {
+])('an app on Apollo Client with the SDK, against a server %s', (mode, target) => {
   const clientFor = (token: string) => {
     const wire = new WireRecorder();
     return { wire, client: createContactsClient({ uri: `${target().url}/graphql`, token, fetch: wire.fetch }) };
@@ -114,7 +114,7 @@ describe.each([
     const loaded = await resultWhere(list, () => true);
     const listed = loaded.contacts.edges[0]!.node;
     const card = await client.query({ query: ContactCardDocument, variables: { id: listed.id } });
-    const title = `Head of ${_mode}`;
+    const title = `Head of contacts, ${mode}`;
     expect(listed.title).not.toBe(title);
 
     wire.clear();

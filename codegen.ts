@@ -1,8 +1,11 @@
 // `npm run codegen` regenerates, from schema.graphql and the example client operations:
 // - src/graphql/generated/resolvers.ts: the resolver types src/graphql/resolvers/ is written against;
-// - src/client/sdk/: a typed client SDK and persisted-documents.json (sha256 hash -> operation).
+// - src/client/sdk/: a typed client SDK, each document carrying its persisted hash, and
+//   persisted-documents.json (sha256 hex of a document's text -> that text), which the server loads.
 // CI regenerates and fails when the committed output differs. Never edit generated files by hand.
 import type { CodegenConfig } from '@graphql-codegen/cli';
+import { persistedSdkPreset } from './src/client/codegen/persisted-sdk-preset.js';
+import { typenameForApolloClient } from './src/client/codegen/typename-for-apollo-client.js';
 
 const models = '../models.js';
 
@@ -37,11 +40,11 @@ const config: CodegenConfig = {
       },
     },
     'src/client/sdk/': {
-      preset: 'client',
-      presetConfig: {
-        fragmentMasking: false,
-        persistedDocuments: { hashAlgorithm: 'sha256' },
-      },
+      preset: persistedSdkPreset,
+      presetConfig: { fragmentMasking: false },
+      // Apollo Client's cache normalises by __typename and id: the SDK selects __typename where it
+      // needs it, so the server's answers to the published texts carry it.
+      documentTransforms: [typenameForApolloClient],
       config: {
         useTypeImports: true,
         enumsAsTypes: true,

@@ -2,6 +2,7 @@
 // operation the published client SDK can send, by sha256. Loaded into the APQ store at start so a
 // hashed GET works on its first call on any instance, and, with PERSISTED_ONLY=true, the list of
 // the only operations the server accepts (trusted documents).
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,10 +13,27 @@ export const manifestPath = path.resolve(path.dirname(fileURLToPath(import.meta.
 /** sha256 hex -> document text. */
 export type PersistedDocuments = ReadonlyMap<string, string>;
 
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+
+/**
+ * Reads the manifest, refusing it whole unless every key is the lowercase hex sha256 of exactly
+ * its text: that is the hash clients send (`extensions.persistedQuery.sha256Hash`) and the one
+ * the server keys documents by, so an entry that breaks it would serve a text under a hash that
+ * is not its own, or never be found. Nothing is rewritten to make a key fit.
+ */
 export function loadPersistedDocuments(file = manifestPath): PersistedDocuments {
-  const raw = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, string>;
+  const raw: unknown = JSON.parse(fs.readFileSync(file, 'utf8'));
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw new Error(`${file} is not a persisted-documents manifest (an object of sha256 hex -> document text): run npm run codegen`);
+  }
   const documents = new Map<string, string>();
-  for (const [id, document] of Object.entries(raw)) documents.set(id.replace(/^sha256:/, ''), document);
+  for (const [hash, document] of Object.entries(raw)) {
+    const actual = typeof document === 'string' ? createHash('sha256').update(document, 'utf8').digest('hex') : undefined;
+    if (!SHA256_HEX.test(hash) || actual !== hash) {
+      throw new Error(`${file}: the entry ${JSON.stringify(hash.slice(0, 80))} is not keyed by the lowercase hex sha256 of its text: run npm run codegen`);
+    }
+    documents.set(hash, document as string);
+  }
   return documents;
 }
 

@@ -1,12 +1,11 @@
 // The persisted-documents manifest `npm run codegen` writes from src/client/operations/: every
-// operation the published client SDK can send, by sha256. Loaded into the APQ store at start so a
-// hashed GET works on its first call on any instance, and, with PERSISTED_ONLY=true, the list of
-// the only operations the server accepts (trusted documents).
+// operation the published client SDK can send, by sha256. Known by hash from the start on every
+// instance (src/cache/persisted-queries.ts), so a hashed GET works on its first call, and, with
+// PERSISTED_ONLY=true, the list of the only operations the server accepts (trusted documents).
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { KeyValueCache } from '@apollo/utils.keyvaluecache';
 
 export const manifestPath = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../client/sdk/persisted-documents.json');
 
@@ -35,9 +34,4 @@ export function loadPersistedDocuments(file = manifestPath): PersistedDocuments 
     documents.set(hash, document as string);
   }
   return documents;
-}
-
-/** Puts every manifest operation into the APQ store, under the key Apollo looks it up by. */
-export async function warmPersistedQueries(apq: KeyValueCache<string>, documents: PersistedDocuments): Promise<void> {
-  await Promise.all([...documents].map(([hash, document]) => apq.set(`apq:${hash}`, document)));
 }

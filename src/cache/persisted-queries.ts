@@ -23,7 +23,7 @@ const NEAR_MAX_BYTES = 20_000_000;
 const LOCAL_COUNTED_WORKSPACES = 10_000;
 
 export interface PersistedQueriesOptions {
-  /** sha256 hex -> text: the published operations, always known. */
+  /** sha256 hex -> text: the published operations, always known (checked as loaded: persisted-documents.ts). */
   manifest: ReadonlyMap<string, string>;
   redis: RedisConnection | undefined;
   /** Redis key of a registered document, and of a workspace's registration count. */
@@ -45,9 +45,6 @@ export class PersistedQueries {
   private readonly now: () => number;
 
   constructor(private readonly options: PersistedQueriesOptions) {
-    for (const [hash, text] of options.manifest) {
-      if (documentHash(text) !== hash) throw new Error(`the persisted-documents manifest lists ${hash} for a document whose sha256 differs`);
-    }
     this.now = options.now ?? Date.now;
     this.near = new LRUCache<string, string>({
       maxSize: NEAR_MAX_BYTES,

@@ -72,6 +72,8 @@ export async function startTestServer(env: Record<string, string> = {}, options:
     // the limits they check.
     RATE_LIMIT_PER_TOKEN: '0',
     RATE_LIMIT_PER_IP: '0',
+    // Tests read counters right after what they count: every scrape renders afresh.
+    METRICS_MIN_INTERVAL_MS: '0',
     ...env,
   });
   const logger = options.logger ?? createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');

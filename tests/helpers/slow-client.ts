@@ -45,8 +45,13 @@ function unchunk(raw: Buffer): Buffer {
   return Buffer.concat(parts);
 }
 
-/** Parses one whole response read off a socket. */
+/** Parses the final response read off a socket (interim 1xx answers, such as 100 Continue, are skipped). */
 export function parseRawAnswer(raw: Buffer): RawAnswer {
+  while (/^HTTP\/1\.[01] 1\d\d /.test(raw.subarray(0, 13).toString('latin1'))) {
+    const interimEnd = raw.indexOf('\r\n\r\n');
+    if (interimEnd < 0) break;
+    raw = raw.subarray(interimEnd + 4);
+  }
   const headerEnd = raw.indexOf('\r\n\r\n');
   const head = (headerEnd < 0 ? raw : raw.subarray(0, headerEnd)).toString('latin1');
   const [statusLine = '', ...headerLines] = head.split('\r\n');

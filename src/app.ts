@@ -31,6 +31,7 @@ import { createHttpServer } from './http/server.js';
 import { BodyBounds } from './http/body-bounds.js';
 import { createMetricsListener } from './http/metrics-listener.js';
 import { createObservabilityRoutes } from './http/observability-routes.js';
+import { ScrapePacer } from './http/scrape-pacer.js';
 import { trackDrain } from './http/drain.js';
 import type { Logger } from './observability/logger.js';
 import { createMetrics } from './observability/metrics.js';
@@ -72,6 +73,8 @@ export interface App {
 
 const READY_TIMEOUT_MS = 2000;
 const SHUTDOWN_GRACE_MS = 10_000;
+/** Scrapes that may wait for their turn at once (each holds a connection, nothing more); more get 503. */
+const MAX_WAITING_SCRAPES = 1_000;
 
 export interface AppHooks {
   /** The clock cache entries are judged by; tests move it forward instead of waiting for expiry. */
@@ -261,7 +264,13 @@ export async function createApp(config: Config, database: DatabaseHandle, logger
   metrics.sources.bodyBytesInFlight = () => bodies.inFlightBytes;
   // Node's whole-request deadline stands behind the body reader's own, for bodies no route reads.
   const timeouts = { headersTimeoutMs: config.headersTimeoutMs, requestTimeoutMs: config.headersTimeoutMs + config.bodyReadTimeoutMs };
-  const observability = createObservabilityRoutes(metrics.page, statusSampler && createStatusRoute(statusSampler));
+  const scrapePacer = new ScrapePacer({ perSecond: config.metricsMaxScrapesPerSecond, maxWaiting: MAX_WAITING_SCRAPES });
+  const observability = createObservabilityRoutes({
+    page: metrics.page,
+    status: statusSampler && createStatusRoute(statusSampler),
+    pacer: scrapePacer,
+    onTurn: (turn) => metrics.countScrape(turn),
+  });
   const server = createHttpServer(
     { graphql: graphql.handle, ready, draining: () => drain.draining, rum: createRumHandler(config, metrics.rum, now) },
     metrics,
@@ -291,6 +300,7 @@ export async function createApp(config: Config, database: DatabaseHandle, logger
       // Not ready from here on, whether or not a drain came first.
       void drain.start(0);
       statusSampler?.stop();
+      scrapePacer.stop();
       // A scrape is answered at once: nothing on this listener is worth waiting for.
       const metricsClosed = metricsServer?.listening
         ? new Promise<void>((resolve) => {

@@ -52,6 +52,8 @@ export interface Config {
   metricsHost: string;
   /** /metrics is rendered at most once per this many ms; scrapes in between get that rendering. */
   metricsMinIntervalMs: number;
+  /** Answers to /metrics, /status and /status.json per second; more wait their turn (0: no pacing). */
+  metricsMaxScrapesPerSecond: number;
   /** Largest id list one DataLoader batch sends to the database. */
   loaderMaxBatchSize: number;
   /** How long a verified token is trusted without asking the database again, in ms. */
@@ -185,6 +187,7 @@ export function loadConfig(env: Env = process.env): Config {
     metricsPort: metricsPort(env, port),
     metricsHost: env.METRICS_HOST || host,
     metricsMinIntervalMs: integer(env, 'METRICS_MIN_INTERVAL_MS', 1_000, 0, 60_000),
+    metricsMaxScrapesPerSecond: integer(env, 'METRICS_MAX_SCRAPES_PER_SECOND', 20, 0, 100_000),
     loaderMaxBatchSize: integer(env, 'LOADER_MAX_BATCH_SIZE', 1000, 1, 10_000),
     tokenCacheTtlMs: integer(env, 'TOKEN_CACHE_TTL_MS', 30_000, 0, 3_600_000),
     introspection: flag(env, 'INTROSPECTION', !production),

@@ -1,13 +1,16 @@
 // GET /metrics under load from scrapers: the text is rendered at most once per
 // METRICS_MIN_INTERVAL_MS, and scrapes that come together or within that interval share one
-// rendering (counted in cardfile_metrics_renders_total, never judged by timing). With METRICS_PORT
+// rendering (counted in cardfile_metrics_renders_total, never judged by timing); past
+// METRICS_MAX_SCRAPES_PER_SECOND, scrapes wait their turn, so that clients looping on them cannot
+// take the event loop from the API (each turn is counted). With METRICS_PORT
 // the observability routes move to a listener of their own (the API's port answers 404 for them),
 // which closes with the server, on close() and on SIGTERM.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Counter, Registry } from 'prom-client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { ScrapePacer, type ScrapeTurn } from '../src/http/scrape-pacer.js';
 import { MetricsPage } from '../src/observability/metrics-page.js';
 import { createScratchDatabase, onPostgres, openTestDatabase, type TestDatabase } from './helpers/database.js';
 import { freePort } from './helpers/free-port.js';
@@ -73,6 +76,52 @@ describe('rendering /metrics', () => {
     expect(new Set(concurrent).size).toBe(1);
     expect(metricValue(concurrent[0]!, 'renders_total')).toBe(3);
     expect(metricValue(String(await eager.current()), 'renders_total')).toBe(4);
+  });
+});
+
+describe('pacing scrapes', () => {
+  it('answers a burst at once, lets the rest wait their turn in order, and refuses past the waiting bound', async () => {
+    vi.useFakeTimers();
+    try {
+      const pacer = new ScrapePacer({ perSecond: 2, maxWaiting: 3, now: () => performance.now() });
+      const turns: Array<[number, ScrapeTurn]> = [];
+      const scrapes = Array.from({ length: 6 }, (_, index) => pacer.turn().then((turn) => turns.push([index, turn])));
+      await vi.advanceTimersByTimeAsync(0);
+      expect(turns).toEqual([
+        [0, 'at-once'],
+        [1, 'at-once'],
+        [5, 'refused'],
+      ]);
+      await vi.advanceTimersByTimeAsync(500);
+      expect(turns.slice(3)).toEqual([[2, 'waited']]);
+      await vi.advanceTimersByTimeAsync(1_000);
+      expect(turns.slice(4)).toEqual([
+        [3, 'waited'],
+        [4, 'waited'],
+      ]);
+      await Promise.all(scrapes);
+      // A waiting scrape is answered when the listener closes.
+      pacer.turn();
+      pacer.turn();
+      const last = pacer.turn();
+      pacer.stop();
+      expect(await last).toBe('waited');
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('holds a flood of scrapes to METRICS_MAX_SCRAPES_PER_SECOND; every one is answered', async () => {
+    // Every scrape renders afresh here, so the last one counts the turns of all before it.
+    const server = await start({ METRICS_MAX_SCRAPES_PER_SECOND: '2' });
+    const flood = await Promise.all(Array.from({ length: 8 }, () => get(`${server.url}/metrics`)));
+    expect(flood.map((scrape) => scrape.status)).toEqual(Array(8).fill(200));
+    expect((await get(`${server.url}/status.json`)).status).toBe(200);
+    const page = (await get(`${server.url}/metrics`)).text;
+    const turns = (outcome: ScrapeTurn) => metricValue(page, 'cardfile_metrics_scrapes_total', { outcome });
+    expect(turns('at-once') + turns('waited')).toBe(10);
+    expect(turns('waited')).toBeGreaterThan(0);
+    expect(turns('refused')).toBe(0);
   });
 });
 

@@ -24,7 +24,7 @@ export function createMetricsListener(routes: ObservabilityRoutes, metrics: Metr
     }
     routes(pathname, response).then(
       (route) => {
-        if (route) return observe(route, 200);
+        if (route) return observe(route, response.statusCode);
         sendJsonError(response, 404, 'NOT_FOUND', 'Not found. This port serves /metrics, /status and /status.json.');
         observe('other', 404);
       },

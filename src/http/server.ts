@@ -44,7 +44,7 @@ function routeOf(pathname: string): string {
 }
 
 export function createHttpServer(routes: Routes, metrics: Metrics, errors: ErrorTracker, options: HttpServerOptions = {}): http.Server {
-  const observability = options.observability ?? createObservabilityRoutes(metrics.page);
+  const observability = options.observability ?? createObservabilityRoutes({ page: metrics.page });
   const handle = async (request: IncomingMessage, response: ServerResponse, pathname: string, search: string): Promise<[string, number]> => {
 
     if (pathname === '/graphql') return ['graphql', await routes.graphql(request, response, search)];
@@ -55,7 +55,7 @@ export function createHttpServer(routes: Routes, metrics: Metrics, errors: Error
     }
     if (observability !== 'elsewhere') {
       const route = await observability(pathname, response);
-      if (route) return [route, 200];
+      if (route) return [route, response.statusCode];
     }
     if (pathname === '/healthz') {
       response.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });

@@ -152,6 +152,12 @@ export function createMetrics(options: MetricsOptions = {}) {
     help: 'Renderings of the /metrics text: at most one per METRICS_MIN_INTERVAL_MS, shared by every scrape in between.',
     registers: [registry],
   });
+  const scrapes = new Counter({
+    name: 'cardfile_metrics_scrapes_total',
+    help: 'Requests to /metrics, /status and /status.json by how their turn came: at-once, waited (past METRICS_MAX_SCRAPES_PER_SECOND), refused (too many waiting: 503).',
+    labelNames: ['outcome'] as const,
+    registers: [registry],
+  });
   const clientAborts = new Counter({
     name: 'cardfile_http_client_aborts_total',
     help: 'Requests whose client closed the connection before its body arrived, by route (counted with status 499, never as a server error).',
@@ -274,6 +280,9 @@ export function createMetrics(options: MetricsOptions = {}) {
       child.inc();
     },
     bodyRefusals,
+    countScrape(outcome: string) {
+      scrapes.inc({ outcome });
+    },
     observeRequest(route: string, method: string, status: number, seconds: number) {
       const name = `${route} ${method} ${status}`;
       let child = durationChildren.get(name);

@@ -50,6 +50,9 @@ function cardfileEnv(extra: Record<string, string>): Record<string, string> {
     // every request is still counted (the check's cost is measured) and none is refused.
     RATE_LIMIT_PER_TOKEN: '1000000000',
     RATE_LIMIT_PER_IP: '1000000000',
+    // The metrics read right after the measured window must include all of it.
+    METRICS_MIN_INTERVAL_MS: '0',
+    METRICS_MAX_SCRAPES_PER_SECOND: '0',
     ...extra,
   };
 }

@@ -29,8 +29,12 @@ import { buildSchema } from './graphql/schema.js';
 import { createGraphQLHandler } from './http/graphql-handler.js';
 import { RequestMemo } from './http/request-memo.js';
 import { createHttpServer } from './http/server.js';
+import { BodyBounds } from './http/body-bounds.js';
 import { CorsPolicy, withCors } from './http/cors.js';
+import { createMetricsListener } from './http/metrics-listener.js';
+import { createObservabilityRoutes } from './http/observability-routes.js';
 import { publicOriginsOf } from './http/public-origin.js';
+import { ScrapePacer } from './http/scrape-pacer.js';
 import { trackDrain } from './http/drain.js';
 import type { Logger } from './observability/logger.js';
 import { createMetrics } from './observability/metrics.js';
@@ -60,6 +64,10 @@ export interface App {
    */
   close(): Promise<void>;
   http: http.Server;
+  /** METRICS_PORT's listener (/metrics, /status, /status.json), when it is set. */
+  metricsHttp: http.Server | undefined;
+  /** That listener's base URL once listening (http://host:port); undefined without METRICS_PORT. */
+  readonly metricsUrl: string | undefined;
   /** Settles when start-up cache warming has finished (or given up). */
   warmed: Promise<void>;
   /** Trace export, when on (OTEL_EXPORTER_OTLP_ENDPOINT); undefined otherwise. */
@@ -68,6 +76,8 @@ export interface App {
 
 const READY_TIMEOUT_MS = 2000;
 const SHUTDOWN_GRACE_MS = 10_000;
+/** Scrapes that may wait for their turn at once (each holds a connection, nothing more); more get 503. */
+const MAX_WAITING_SCRAPES = 1_000;
 
 export interface AppHooks {
   /** The clock cache entries are judged by; tests move it forward instead of waiting for expiry. */
@@ -80,7 +90,7 @@ export async function createApp(config: Config, database: DatabaseHandle, logger
   const now = hooks.now ?? Date.now;
   const { db } = database;
   const resolveViewer = createViewerResolver(db, config.tokenCacheTtlMs);
-  const metrics = createMetrics();
+  const metrics = createMetrics({ minRenderIntervalMs: config.metricsMinIntervalMs });
   // The status page's figures, sampled once a second from what metrics counts.
   const statusSampler = config.statusPage ? new StatusSampler().start() : undefined;
   metrics.listen(statusSampler);
@@ -267,41 +277,64 @@ export async function createApp(config: Config, database: DatabaseHandle, logger
     (error: unknown) => logger.warn({ err: { name: (error as Error)?.name } }, 'cache warming stopped'),
   );
 
+  const bodies = new BodyBounds({ maxInFlightBytes: config.maxBodyBytesInFlight, readTimeoutMs: config.bodyReadTimeoutMs }, (reason) =>
+    metrics.bodyRefusals.inc({ reason }),
+  );
+  metrics.sources.bodyBytesInFlight = () => bodies.inFlightBytes;
+  // Node's whole-request deadline stands behind the body reader's own, for bodies no route reads.
+  const timeouts = { headersTimeoutMs: config.headersTimeoutMs, requestTimeoutMs: config.headersTimeoutMs + config.bodyReadTimeoutMs };
+  const scrapePacer = new ScrapePacer({ perSecond: config.metricsMaxScrapesPerSecond, maxWaiting: MAX_WAITING_SCRAPES });
+  const observability = createObservabilityRoutes({
+    page: metrics.page,
+    status: statusSampler && createStatusRoute(statusSampler),
+    pacer: scrapePacer,
+    onTurn: (turn) => metrics.countScrape(turn),
+  });
   // What same-origin means; with PORT=0 the port is known once listening (see listen below).
   let publicOrigins = publicOriginsOf(config.publicOrigin, config.host, config.port);
   const server = createHttpServer(
     {
       graphql: withCors(new CorsPolicy(config.corsOrigins), graphql.handle),
       ready,
-      status: statusSampler && createStatusRoute(statusSampler),
       draining: () => drain.draining,
       rum: createRumHandler(config, metrics.rum, now, () => publicOrigins),
     },
     metrics,
     errors,
+    { observability: config.metricsPort === undefined ? observability : 'elsewhere', bodies, timeouts },
   );
   server.keepAliveTimeout = 65_000;
   const drain = trackDrain(server);
+  const metricsServer = config.metricsPort === undefined ? undefined : createMetricsListener(observability, metrics, errors, timeouts);
+  let metricsUrl: string | undefined;
 
   return {
     http: server,
+    metricsHttp: metricsServer,
+    get metricsUrl() {
+      return metricsUrl;
+    },
     warmed: warming,
     tracing,
-    listen: () =>
-      new Promise((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(config.port, config.host, () => {
-          const { port } = server.address() as AddressInfo;
-          publicOrigins = publicOriginsOf(config.publicOrigin, config.host, port);
-          const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-          resolve(`http://${host}:${port}`);
-        });
-      }),
+    listen: async () => {
+      const url = await listenOn(server, config.port, config.host);
+      publicOrigins = publicOriginsOf(config.publicOrigin, config.host, (server.address() as AddressInfo).port);
+      if (metricsServer) metricsUrl = await listenOn(metricsServer, config.metricsPort!, config.metricsHost);
+      return url;
+    },
     drain: () => drain.start(config.shutdownDrainMs),
     close: async () => {
       // Not ready from here on, whether or not a drain came first.
       void drain.start(0);
       statusSampler?.stop();
+      scrapePacer.stop();
+      // A scrape is answered at once: nothing on this listener is worth waiting for.
+      const metricsClosed = metricsServer?.listening
+        ? new Promise<void>((resolve) => {
+            metricsServer.close(() => resolve());
+            metricsServer.closeAllConnections();
+          })
+        : undefined;
       await new Promise<void>((resolve) => {
         // In-flight requests finish; keep-alive connections that stay idle are cut after a grace
         // period rather than holding the process for the whole keep-alive timeout.
@@ -312,6 +345,7 @@ export async function createApp(config: Config, database: DatabaseHandle, logger
         });
         server.closeIdleConnections();
       });
+      await metricsClosed;
       await warming;
       await apollo.stop();
       // No request can record a view any more: count what is buffered before Redis is closed.
@@ -322,4 +356,16 @@ export async function createApp(config: Config, database: DatabaseHandle, logger
       await tracing?.shutdown();
     },
   };
+}
+
+/** Starts `server` on `port` and `host`; resolves with its base URL (http://host:port). */
+function listenOn(server: http.Server, port: number, host: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      const address = server.address() as AddressInfo;
+      resolve(`http://${host.includes(':') ? `[${host}]` : host}:${address.port}`);
+    });
+  });
 }

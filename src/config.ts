@@ -36,8 +36,24 @@ export interface Config {
   dbStatementTimeoutMs: number;
   dbConnectTimeoutMs: number;
   dbIdleTimeoutMs: number;
-  /** Largest request body accepted, in bytes. */
+  /** Largest request body accepted, in bytes (after decoding, when it came compressed). */
   maxBodyBytes: number;
+  /**
+   * Most request-body bytes all requests together may hold while their bodies arrive (compressed
+   * bytes and what they decode to); a body that would pass it is refused with 503 at once.
+   */
+  maxBodyBytesInFlight: number;
+  /** Longest a request body may take to arrive once it is being read, in ms (then 408). */
+  bodyReadTimeoutMs: number;
+  /** Longest a request's line and headers may take to arrive, in ms (then 408). */
+  headersTimeoutMs: number;
+  /** A listener of its own for GET /metrics, /status and /status.json (undefined: the main port serves them). */
+  metricsPort: number | undefined;
+  metricsHost: string;
+  /** /metrics is rendered at most once per this many ms; scrapes in between get that rendering. */
+  metricsMinIntervalMs: number;
+  /** Answers to /metrics, /status and /status.json per second; more wait their turn (0: no pacing). */
+  metricsMaxScrapesPerSecond: number;
   /** Largest id list one DataLoader batch sends to the database. */
   loaderMaxBatchSize: number;
   /** How long a verified token is trusted without asking the database again, in ms. */
@@ -114,6 +130,21 @@ function namespace(value: string): string {
   return value;
 }
 
+/** The listener for /metrics, when METRICS_PORT is set: a port apart from the API's. */
+function metricsPort(env: Env, apiPort: number): number | undefined {
+  if (env.METRICS_PORT === undefined || env.METRICS_PORT === '') return undefined;
+  const port = integer(env, 'METRICS_PORT', 0, 0, 65535);
+  if (port !== 0 && port === apiPort) throw new Error(`METRICS_PORT must differ from PORT (both ${port}): it is a listener of its own`);
+  return port;
+}
+
+function bodyBytesInFlight(env: Env, maxBodyBytes: number): number {
+  const value = integer(env, 'MAX_BODY_BYTES_IN_FLIGHT', 32_000_000, 1_000, 16_000_000_000);
+  // Below one largest body, a body the size limit allows could never be read.
+  if (value < maxBodyBytes) throw new Error(`MAX_BODY_BYTES_IN_FLIGHT must be at least MAX_BODY_BYTES (${maxBodyBytes}), got ${value}`);
+  return value;
+}
+
 function replicaUrls(env: Env): string[] {
   const urls = (env.DATABASE_REPLICA_URLS ?? '')
     .split(',')
@@ -139,9 +170,12 @@ function replicaUrls(env: Env): string[] {
 export function loadConfig(env: Env = process.env): Config {
   const nodeEnv = env.NODE_ENV || 'development';
   const production = nodeEnv === 'production';
+  const port = integer(env, 'PORT', 4000, 0, 65535);
+  const host = env.HOST || '127.0.0.1';
+  const maxBodyBytes = integer(env, 'MAX_BODY_BYTES', 1_000_000, 1_000, 100_000_000);
   return {
-    port: integer(env, 'PORT', 4000, 0, 65535),
-    host: env.HOST || '127.0.0.1',
+    port,
+    host,
     databaseUrl: env.DATABASE_URL || undefined,
     databaseReplicaUrls: replicaUrls(env),
     dbReplicaCheckMs: integer(env, 'DB_REPLICA_CHECK_MS', 500, 10, 60_000),
@@ -160,7 +194,14 @@ export function loadConfig(env: Env = process.env): Config {
     dbStatementTimeoutMs: integer(env, 'DB_STATEMENT_TIMEOUT_MS', 10_000, 0, 3_600_000),
     dbConnectTimeoutMs: integer(env, 'DB_CONNECT_TIMEOUT_MS', 5_000, 100, 600_000),
     dbIdleTimeoutMs: integer(env, 'DB_IDLE_TIMEOUT_MS', 60_000, 0, 86_400_000),
-    maxBodyBytes: integer(env, 'MAX_BODY_BYTES', 1_000_000, 1_000, 100_000_000),
+    maxBodyBytes,
+    maxBodyBytesInFlight: bodyBytesInFlight(env, maxBodyBytes),
+    bodyReadTimeoutMs: integer(env, 'BODY_READ_TIMEOUT_MS', 10_000, 100, 600_000),
+    headersTimeoutMs: integer(env, 'HEADERS_TIMEOUT_MS', 10_000, 100, 600_000),
+    metricsPort: metricsPort(env, port),
+    metricsHost: env.METRICS_HOST || host,
+    metricsMinIntervalMs: integer(env, 'METRICS_MIN_INTERVAL_MS', 1_000, 0, 60_000),
+    metricsMaxScrapesPerSecond: integer(env, 'METRICS_MAX_SCRAPES_PER_SECOND', 20, 0, 100_000),
     loaderMaxBatchSize: integer(env, 'LOADER_MAX_BATCH_SIZE', 1000, 1, 10_000),
     tokenCacheTtlMs: integer(env, 'TOKEN_CACHE_TTL_MS', 30_000, 0, 3_600_000),
     introspection: flag(env, 'INTROSPECTION', !production),

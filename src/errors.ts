@@ -13,6 +13,15 @@ export const ErrorCode = {
   SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
   BAD_REQUEST: 'BAD_REQUEST',
   PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  /** A request body that did not arrive within its deadline. */
+  REQUEST_TIMEOUT: 'REQUEST_TIMEOUT',
+  /** A body in a Content-Encoding that is not read here (or several stacked). */
+  UNSUPPORTED_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+  /**
+   * The client went away before its body arrived. Nobody reads this answer; the status is what the
+   * request is counted under, so that a client's abort is never taken for a server error.
+   */
+  CLIENT_CLOSED_REQUEST: 'CLIENT_CLOSED_REQUEST',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -27,6 +36,10 @@ const httpStatus: Record<ErrorCode, number> = {
   SERVICE_UNAVAILABLE: 503,
   BAD_REQUEST: 400,
   PAYLOAD_TOO_LARGE: 413,
+  REQUEST_TIMEOUT: 408,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  // nginx's number for the same event; no client sees it.
+  CLIENT_CLOSED_REQUEST: 499,
   INTERNAL_SERVER_ERROR: 500,
 };
 

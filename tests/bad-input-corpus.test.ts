@@ -16,7 +16,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_VARIABLES_DEPTH } from '../src/http/document-limits.js';
 import { createWorkspace, startTestServer, type TestServer, type Workspace } from './helpers/server.js';
 import { type Reply, reply } from './helpers/raw-reply.js';
+import zlib from 'node:zlib';
 import { persistedQueryUrl } from './helpers/browser-fetch.js';
+import { counter } from './helpers/metrics.js';
+import { openSlowClient, requestHead } from './helpers/slow-client.js';
+import { waitFor } from './helpers/wait-for.js';
 
 /** A request still unanswered after this long has hung. */
 const ANSWER_WITHIN_MS = 15_000;
@@ -182,7 +186,7 @@ interface CorpusCase {
   secrets?: () => string[];
 }
 
-function expectAnswerHeldTo(answer: Reply, rule: CorpusCase) {
+function expectAnswerHeldTo(answer: Reply, rule: Omit<CorpusCase, 'category' | 'name' | 'send'>) {
   expect(answer.status, answer.text.slice(0, 1_000)).toBeGreaterThanOrEqual(200);
   expect(answer.status, answer.text.slice(0, 1_000)).toBeLessThan(500);
   expectNothingLeaked(answer.text, rule.sent ?? [], [acme.reader, acme.editor, rival.reader, rival.editor, ...(rule.secrets?.() ?? [])]);
@@ -397,7 +401,7 @@ add('content types', [
   },
   {
     name: 'a gzip body with Content-Encoding: gzip',
-    // The gzip header's 0x8b byte is not UTF-8 on its own.
+    // Cut short: the deflate data ends without gzip's trailer, so it does not decode.
     send: () => postRaw(Buffer.from([0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x03, 0xab, 0xae, 0x05, 0x00]), { ...jsonHeaders(), 'content-encoding': 'gzip' }),
     ...BAD_BODY,
   },
@@ -1436,4 +1440,207 @@ describe('the bad-input corpus', () => {
       }
     });
   }
+});
+
+// =============================================================================================
+// Bodies in transit: compressed bodies (every coding, stacked, unknown, malformed, corrupt, bombs),
+// bodies and headers that stall or trickle, and clients that go away mid-body. The encodings go
+// to the corpus's server, with its default bounds; stalls to a second server over the same
+// database whose deadlines are half a second. An abandoned body gets no answer: what is held to
+// account there is what the server counted (an abort, no 5xx, no unexpected error).
+// tests/request-encoding.test.ts, tests/body-bounds.test.ts and tests/client-aborts.test.ts hold
+// the hand-written cases.
+
+describe('the bad-input corpus: bodies in transit', () => {
+  // The codes these answers carry, besides those the corpus knows.
+  for (const code of ['REQUEST_TIMEOUT', 'UNSUPPORTED_MEDIA_TYPE']) knownCodes.add(code);
+
+  let hurried: TestServer;
+  beforeAll(async () => {
+    hurried = await startTestServer({ BODY_READ_TIMEOUT_MS: '500', HEADERS_TIMEOUT_MS: '500', WARM_WORKSPACES: '0' }, { database: server.database });
+  });
+  afterAll(() => hurried?.close());
+
+  interface TransitCase {
+    name: string;
+    send: () => Promise<Reply>;
+    status?: number;
+    code?: string;
+    answered?: (data: any) => void;
+  }
+
+  const viewer = Buffer.from(viewerBody);
+  const readerHeaders = (extra: Record<string, string> = {}) => ({ 'content-type': 'application/json', ...bearer(acme.reader), ...extra });
+  const encoded = (encoding: string, body: Buffer) => () => postRaw(body, readerHeaders({ 'content-encoding': encoding }));
+  const isReader = (data: any) => expect(data).toEqual({ viewer: { role: 'READER' } });
+  const gzipped = zlib.gzipSync(viewer);
+  const zeros = Buffer.alloc(100_000_000);
+  const bombs = {
+    gzip: zlib.gzipSync(zeros),
+    deflate: zlib.deflateSync(zeros),
+    br: zlib.brotliCompressSync(zeros, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 1 } }),
+  };
+  // Noise does not compress: over MAX_BODY_BYTES (1 MB) as sent, before any decoding.
+  const noise = Buffer.from(Array.from({ length: 1_200_000 }, (_, index) => (index * 2_654_435_761) >>> 24));
+  /** A raw POST whose head and bytes are sent as they are, on a connection closed after the answer. */
+  const rawPost = (path: string, headers: () => string[], body: Buffer | string) => () =>
+    rawExchange(rawRequest(`POST ${path} HTTP/1.1`, [...headers(), `content-length: ${Buffer.byteLength(body)}`], body));
+
+  const cases: TransitCase[] = [
+    // Codings read as the plain body.
+    ...['gzip', 'GZIP', 'x-gzip', 'deflate', 'br', 'identity', 'gzip, identity', ''].map((encoding) => ({
+      name: `a body in Content-Encoding "${encoding}"`,
+      send: encoded(
+        encoding,
+        /gzip/i.test(encoding) ? gzipped : encoding === 'deflate' ? zlib.deflateSync(viewer) : encoding === 'br' ? zlib.brotliCompressSync(viewer) : viewer,
+      ),
+      answered: isReader,
+    })),
+    {
+      name: 'a gzip body sent chunked',
+      send: () =>
+        rawExchange(
+          rawRequest(
+            'POST /graphql HTTP/1.1',
+            ['content-type: application/json', `authorization: Bearer ${acme.reader}`, 'content-encoding: gzip', 'transfer-encoding: chunked'],
+            Buffer.concat([Buffer.from(`${gzipped.length.toString(16)}\r\n`), gzipped, Buffer.from('\r\n0\r\n\r\n')]),
+          ),
+        ),
+      answered: isReader,
+    },
+    // Codings not read here.
+    ...['compress', 'x-compress', 'zstd', 'aes128gcm', '*', 'exi', 'pack200-gzip'].map((encoding) => ({
+      name: `an unknown coding: ${encoding}`,
+      send: encoded(encoding, gzipped),
+      ...refused(415, 'UNSUPPORTED_MEDIA_TYPE'),
+    })),
+    ...['gzip, gzip', 'gzip, br', 'br,deflate', 'identity, gzip, deflate'].map((encoding) => ({
+      name: `stacked codings: ${encoding}`,
+      send: encoded(encoding, zlib.gzipSync(gzipped)),
+      ...refused(415, 'UNSUPPORTED_MEDIA_TYPE'),
+    })),
+    {
+      name: 'two Content-Encoding headers',
+      send: rawPost('/graphql', () => ['content-type: application/json', `authorization: Bearer ${acme.reader}`, 'content-encoding: gzip', 'content-encoding: gzip'], zlib.gzipSync(gzipped)),
+      ...refused(415, 'UNSUPPORTED_MEDIA_TYPE'),
+    },
+    { name: 'an unknown coding on a beacon to /rum', send: () => send('/rum', { method: 'POST', headers: { 'content-type': 'text/plain', 'content-encoding': 'zstd' }, body: '[]' }), ...refused(415, 'UNSUPPORTED_MEDIA_TYPE') },
+    ...['gzip;q=1', 'g zip', 'gzip,', ',', '"gzip"', 'gzip/1.0', 'gz\u00efp'].map((encoding) => ({
+      name: `a malformed Content-Encoding: ${JSON.stringify(encoding)}`,
+      send: rawPost('/graphql', () => ['content-type: application/json', `authorization: Bearer ${acme.reader}`, `content-encoding: ${encoding}`], gzipped),
+      ...BAD_BODY,
+    })),
+    // Data that does not decode, or decodes to what is no request.
+    { name: 'plain JSON labelled gzip', send: encoded('gzip', viewer), ...BAD_BODY },
+    { name: 'plain JSON labelled br', send: encoded('br', viewer), ...BAD_BODY },
+    { name: 'gzip cut short', send: encoded('gzip', gzipped.subarray(0, gzipped.length - 12)), ...BAD_BODY },
+    { name: 'gzip with only its header', send: encoded('gzip', gzipped.subarray(0, 10)), ...BAD_BODY },
+    { name: 'gzip with a wrong checksum', send: encoded('gzip', Buffer.concat([gzipped.subarray(0, -8), Buffer.alloc(4), gzipped.subarray(-4)])), ...BAD_BODY },
+    { name: 'gzip with a wrong length', send: encoded('gzip', Buffer.concat([gzipped.subarray(0, -4), Buffer.from([1, 2, 3, 4])])), ...BAD_BODY },
+    { name: 'raw deflate without the zlib wrapper', send: encoded('deflate', zlib.deflateRawSync(viewer)), ...BAD_BODY },
+    { name: 'gzip labelled deflate', send: encoded('deflate', gzipped), ...BAD_BODY },
+    { name: 'gzip labelled br', send: encoded('br', gzipped), ...BAD_BODY },
+    { name: 'an empty body labelled gzip', send: encoded('gzip', Buffer.alloc(0)), ...BAD_BODY },
+    { name: 'gzip of invalid UTF-8', send: encoded('gzip', zlib.gzipSync(Buffer.from([0x7b, 0xc3, 0x28, 0x7d]))), ...BAD_BODY },
+    { name: 'gzip of a batch', send: encoded('gzip', zlib.gzipSync(Buffer.from(`[${viewerBody}]`))), ...BAD_BODY },
+    { name: 'gzip of gzip labelled once', send: encoded('gzip', zlib.gzipSync(gzipped)), ...BAD_BODY },
+    // Bombs: stopped once the decoded bytes pass MAX_BODY_BYTES.
+    ...Object.entries(bombs).map(([encoding, bomb]) => ({ name: `a ${encoding} bomb (100 MB decoded)`, send: encoded(encoding, bomb), ...TOO_LARGE })),
+    { name: 'a gzip bomb of JSON whitespace', send: encoded('gzip', zlib.gzipSync(Buffer.concat([viewer.subarray(0, -1), Buffer.alloc(5_000_000, ' '), Buffer.from('}')]))), ...TOO_LARGE },
+    { name: 'a gzip bomb sent chunked', send: () =>
+        rawExchange(
+          rawRequest(
+            'POST /graphql HTTP/1.1',
+            ['content-type: application/json', 'content-encoding: gzip', 'transfer-encoding: chunked'],
+            Buffer.concat([Buffer.from(`${bombs.gzip.length.toString(16)}\r\n`), bombs.gzip, Buffer.from('\r\n0\r\n\r\n')]),
+          ),
+        ),
+      ...TOO_LARGE },
+    { name: 'a br bomb to /rum', send: () => send('/rum', { method: 'POST', headers: { 'content-type': 'text/plain', 'content-encoding': 'br' }, body: bombs.br }), ...TOO_LARGE },
+    { name: 'a compressed body over the cap as sent', send: encoded('gzip', zlib.gzipSync(noise, { level: 0 })), ...TOO_LARGE },
+    // Stalls and trickles, cut at the second server's deadlines.
+    ...(
+      [
+        ['a body that never starts', () => requestHead('POST', '/graphql', readerHeaders(), 100)],
+        ['a body that stops halfway', () => requestHead('POST', '/graphql', readerHeaders(), 100) + viewerBody.slice(0, 20)],
+        ['a body one byte short', () => requestHead('POST', '/graphql', readerHeaders(), viewerBody.length + 1) + viewerBody],
+        ['a chunked body that stops mid-chunk', () => `${requestHead('POST', '/graphql', readerHeaders({ 'transfer-encoding': 'chunked' }))}64\r\n${viewerBody.slice(0, 20)}`],
+        [
+          'a chunked body without its last chunk',
+          () => `${requestHead('POST', '/graphql', readerHeaders({ 'transfer-encoding': 'chunked' }))}${viewerBody.length.toString(16)}\r\n${viewerBody}\r\n`,
+        ],
+        ['a body after Expect: 100-continue that never comes', () => requestHead('POST', '/graphql', readerHeaders({ expect: '100-continue' }), viewerBody.length)],
+        ['a beacon to /rum that stops halfway', () => requestHead('POST', '/rum', { 'content-type': 'text/plain' }, 100) + '[{"name":'],
+      ] as const
+    ).map(([name, bytes]) => ({ name, send: () => openSlowClient(hurried.url, bytes()).then((client) => client.closed), ...refused(408, 'REQUEST_TIMEOUT') })),
+    {
+      name: 'a gzip body that stops halfway',
+      send: () =>
+        openSlowClient(hurried.url, Buffer.concat([Buffer.from(requestHead('POST', '/graphql', readerHeaders({ 'content-encoding': 'gzip' }), gzipped.length)), gzipped.subarray(0, 15)])).then(
+          (client) => client.closed,
+        ),
+      ...refused(408, 'REQUEST_TIMEOUT'),
+    },
+    {
+      name: 'a body that trickles a byte at a time',
+      send: async () => {
+        const body = viewerBody + ' '.repeat(2_000);
+        const client = await openSlowClient(hurried.url, requestHead('POST', '/graphql', readerHeaders(), body.length));
+        let sent = 0;
+        const drip = setInterval(() => sent < body.length - 1 && client.write(body[sent++]!), 20);
+        try {
+          return await client.closed;
+        } finally {
+          clearInterval(drip);
+        }
+      },
+      ...refused(408, 'REQUEST_TIMEOUT'),
+    },
+    ...(
+      [
+        ['headers that stop mid-line', 'POST /graphql HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-ty'],
+        ['a request line without headers', 'GET /graphql HTTP/1.1\r\n'],
+        ['headers without their closing blank line', 'GET /healthz HTTP/1.1\r\nhost: 127.0.0.1\r\n'],
+      ] as const
+    ).map(([name, bytes]) => ({ name, send: () => openSlowClient(hurried.url, bytes).then((client) => client.closed), ...refused(408, 'REQUEST_TIMEOUT') })),
+  ];
+
+  for (const item of cases) {
+    it(item.name, async () => {
+      const answer = await item.send();
+      expectAnswerHeldTo(answer, item);
+      await expectStillServing();
+      expect(await counter(server, 'cardfile_http_body_bytes_in_flight')).toBe(0);
+    });
+  }
+
+  // Clients that go away mid-body: nothing to answer; counted as aborts, never as server errors.
+  const abandoned: Array<[string, string, (length: number) => string | Buffer, Record<string, string>]> = [
+    ['after its headers', '/graphql', () => '', {}],
+    ['halfway through a sized body', '/graphql', (length) => 'x'.repeat(length / 2), {}],
+    ['halfway through a chunked body', '/graphql', (length) => `${length.toString(16)}\r\n${'x'.repeat(length / 2)}`, { 'transfer-encoding': 'chunked' }],
+    ['halfway through a gzip body', '/graphql', () => zlib.gzipSync(Buffer.alloc(50_000, ' ')).subarray(0, 40), { 'content-encoding': 'gzip' }],
+    ['halfway through a beacon to /rum', '/rum', (length) => 'x'.repeat(length / 2), { 'content-type': 'text/plain' }],
+  ];
+  for (const [name, path, part, extra] of abandoned) {
+    it(`a client that goes away ${name}`, async () => {
+      const length = 8_000;
+      const aborts = await counter(server, 'cardfile_http_client_aborts_total');
+      const head = requestHead('POST', path, readerHeaders(extra), extra['transfer-encoding'] ? undefined : length);
+      const client = await openSlowClient(server.url, Buffer.concat([Buffer.from(head), Buffer.from(part(length))]));
+      await waitFor('the server to read the body', () => counter(server, 'cardfile_http_body_bytes_in_flight'), (bytes) => bytes > 0);
+      client.destroy();
+      await waitFor('the abort to be counted', () => counter(server, 'cardfile_http_client_aborts_total'), (count) => count === aborts + 1);
+      expect(await counter(server, 'cardfile_http_body_bytes_in_flight')).toBe(0);
+      expect(await counter(server, 'cardfile_unexpected_errors_total')).toBe(0);
+      const page = await (await server.request('/metrics')).text();
+      expect(page.split('\n').filter((line) => /_duration_seconds_count\{.*status="5\d\d"/.test(line))).toEqual([]);
+      await expectStillServing();
+    });
+  }
+
+  it('leaves the server with short deadlines answering too', async () => {
+    const answer = await hurried.graphql('{ viewer { role } }', {}, acme.reader);
+    expect(answer.body).toEqual({ data: { viewer: { role: 'READER' } } });
+  });
 });

@@ -1,21 +1,37 @@
 // The HTTP front door: routes, per-request metrics, and a last-resort guard so that no request
 // ever ends in an unhandled exception or a hang.
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
 import { randomUUID } from 'node:crypto';
+import { ErrorCode, httpStatusOf } from '../errors.js';
 import type { ErrorTracker } from '../observability/error-tracker.js';
 import type { Metrics } from '../observability/metrics.js';
+import type { BodyBounds } from './body-bounds.js';
+import { type ConnectionTimeouts, guardConnections, serverOptionsFor } from './connection-guards.js';
 import { sendJsonError } from './graphql-handler.js';
+import { createObservabilityRoutes, type ObservabilityRoutes } from './observability-routes.js';
+import { bindBodyBounds } from './request-body.js';
+
+const CLIENT_CLOSED_REQUEST = httpStatusOf(ErrorCode.CLIENT_CLOSED_REQUEST);
 
 export interface Routes {
   graphql: (request: IncomingMessage, response: ServerResponse, search: string) => Promise<number>;
   ready: () => Promise<boolean>;
   /** True once a graceful stop has begun: readiness answers 503 while requests are still served. */
   draining?: () => boolean;
-  /** GET /status and /status.json (true when it answered); absent under STATUS_PAGE=false. */
-  status?: (pathname: string, response: ServerResponse) => boolean;
   /** POST /rum (web vitals from browsers) and its CORS preflight. */
   rum: (request: IncomingMessage, response: ServerResponse) => Promise<number>;
+}
+
+export interface HttpServerOptions {
+  /**
+   * GET /metrics, /status and /status.json: answered here (by default /metrics alone, from the
+   * metrics' registry), or `elsewhere` (on METRICS_PORT's listener; 404 here).
+   */
+  observability?: ObservabilityRoutes | 'elsewhere';
+  /** The deadline and in-flight cap every request body is read under; none when absent. */
+  bodies?: BodyBounds;
+  /** Deadlines for a request's headers and for the whole request; Node's defaults when absent. */
+  timeouts?: ConnectionTimeouts;
 }
 
 /** The `route` label a failed request is counted under: the route its path leads to. */
@@ -27,7 +43,8 @@ function routeOf(pathname: string): string {
   return 'other';
 }
 
-export function createHttpServer(routes: Routes, metrics: Metrics, errors: ErrorTracker): http.Server {
+export function createHttpServer(routes: Routes, metrics: Metrics, errors: ErrorTracker, options: HttpServerOptions = {}): http.Server {
+  const observability = options.observability ?? createObservabilityRoutes({ page: metrics.page });
   const handle = async (request: IncomingMessage, response: ServerResponse, pathname: string, search: string): Promise<[string, number]> => {
 
     if (pathname === '/graphql') return ['graphql', await routes.graphql(request, response, search)];
@@ -36,7 +53,10 @@ export function createHttpServer(routes: Routes, metrics: Metrics, errors: Error
       sendJsonError(response, 405, 'METHOD_NOT_ALLOWED', 'Only GET is supported here.');
       return ['other', 405];
     }
-    if (routes.status?.(pathname, response)) return ['status', 200];
+    if (observability !== 'elsewhere') {
+      const route = await observability(pathname, response);
+      if (route) return [route, response.statusCode];
+    }
     if (pathname === '/healthz') {
       response.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
       response.end('{"status":"ok"}');
@@ -53,12 +73,6 @@ export function createHttpServer(routes: Routes, metrics: Metrics, errors: Error
       response.end(ready ? '{"status":"ready"}' : '{"status":"unavailable","reason":"database unreachable"}');
       return ['readyz', ready ? 200 : 503];
     }
-    if (pathname === '/metrics') {
-      const text = await metrics.registry.metrics();
-      response.writeHead(200, { 'content-type': metrics.registry.contentType, 'cache-control': 'no-store' });
-      response.end(text);
-      return ['metrics', 200];
-    }
     if (pathname === '/') {
       response.writeHead(302, { location: '/graphql' });
       response.end();
@@ -68,14 +82,19 @@ export function createHttpServer(routes: Routes, metrics: Metrics, errors: Error
     return ['other', 404];
   };
 
-  const server = http.createServer((request, response) => {
+  const server = http.createServer(options.timeouts ? serverOptionsFor(options.timeouts) : {}, (request, response) => {
     const started = process.hrtime.bigint();
     const url = request.url ?? '/';
     const queryStart = url.indexOf('?');
     const pathname = queryStart < 0 ? url : url.slice(0, queryStart);
     const search = queryStart < 0 ? '' : url.slice(queryStart);
-    const observe = (route: string, status: number) =>
+    // Whichever route reads this request's body (GraphQL, /rum) reads it under the same bounds.
+    if (options.bodies && request.method !== 'GET' && request.method !== 'HEAD') bindBodyBounds(request, response, options.bodies);
+    const observe = (route: string, status: number) => {
+      // A client that left mid-body: counted as what it is, beside the request metrics' 499.
+      if (status === CLIENT_CLOSED_REQUEST) metrics.countClientAbort(route);
       metrics.observeRequest(route, request.method ?? 'GET', status, Number(process.hrtime.bigint() - started) / 1e9);
+    };
     handle(request, response, pathname, search)
       .then(([route, status]) => observe(route, status))
       .catch((error: unknown) => {
@@ -90,38 +109,6 @@ export function createHttpServer(routes: Routes, metrics: Metrics, errors: Error
       });
   });
 
-  // Requests Node's HTTP parser refuses (raw non-ASCII bytes in the request line, a malformed
-  // header) never reach a route. Answer them in the same JSON error shape, with the statuses Node
-  // itself would use, rather than Node's empty body.
-  server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
-    // As Node does: never write into a response already under way on this (keep-alive) socket.
-    const inFlight = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
-    if (!socket.writable || inFlight?.headersSent) {
-      socket.destroy();
-      return;
-    }
-    const [status, reason, message] =
-      error.code === 'HPE_HEADER_OVERFLOW'
-        ? [431, 'Request Header Fields Too Large', 'The request headers are too large.']
-        : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
-          ? [408, 'Request Timeout', 'The request took too long to arrive.']
-          : [400, 'Bad Request', 'The request is not valid HTTP.'];
-    socket.end(rawJsonError(status, reason, 'BAD_REQUEST', message));
-  });
-
-  // CONNECT asks for a tunnel, which this server never opens. Node drops such a connection
-  // without a word when nobody listens for it; answer it like any other method not served here.
-  server.on('connect', (_request: IncomingMessage, socket: Socket) => {
-    socket.end(rawJsonError(405, 'Method Not Allowed', 'METHOD_NOT_ALLOWED', 'CONNECT is not supported.'));
-  });
+  guardConnections(server);
   return server;
-}
-
-/** A whole HTTP response with a JSON error, for sockets no ServerResponse writes to. */
-function rawJsonError(status: number, reason: string, code: string, message: string): string {
-  const body = JSON.stringify({ errors: [{ message, extensions: { code } }] });
-  return (
-    `HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json; charset=utf-8\r\n` +
-    `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`
-  );
 }

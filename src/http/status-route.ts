@@ -1,5 +1,6 @@
 // GET /status (the live page) and GET /status.json (the figures it polls). Neither is cached
-// anywhere: each answer is the state of this instance at that moment.
+// anywhere: each answer is the state of this instance at that moment. The figures change once per
+// sampler tick, so the JSON is built once per tick, however many clients poll it.
 import type { ServerResponse } from 'node:http';
 import type { StatusSampler } from '../observability/status-sampler.js';
 import { STATUS_PAGE_CSP, STATUS_PAGE_HTML } from './status-page.js';
@@ -8,6 +9,12 @@ const PAGE = Buffer.from(STATUS_PAGE_HTML, 'utf8');
 
 /** Answers `pathname` when it is one of the status routes (true), or leaves it alone (false). */
 export function createStatusRoute(sampler: StatusSampler) {
+  // One body, the latest tick's.
+  let figures: { sampled: number; body: Buffer } | undefined;
+  const currentFigures = (): Buffer => {
+    if (figures?.sampled !== sampler.sampled) figures = { sampled: sampler.sampled, body: Buffer.from(JSON.stringify(sampler.snapshot()), 'utf8') };
+    return figures.body;
+  };
   return (pathname: string, response: ServerResponse): boolean => {
     if (pathname === '/status') {
       response.writeHead(200, {
@@ -22,10 +29,10 @@ export function createStatusRoute(sampler: StatusSampler) {
       return true;
     }
     if (pathname === '/status.json') {
-      const body = JSON.stringify(sampler.snapshot());
+      const body = currentFigures();
       response.writeHead(200, {
         'content-type': 'application/json; charset=utf-8',
-        'content-length': String(Buffer.byteLength(body)),
+        'content-length': String(body.length),
         'cache-control': 'no-store',
         'x-content-type-options': 'nosniff',
       });

@@ -3,6 +3,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { ReplicaState } from '../db/replicas/replica-monitor.js';
 import type { ReplicaSet } from '../db/replicas/replica-set.js';
+import { MetricsPage } from './metrics-page.js';
 import { createRumMetrics } from './rum-metrics.js';
 
 /** Told of every request and cache outcome as they are counted here (the status page); must stay cheap. */
@@ -11,7 +12,12 @@ export interface RequestListener {
   cacheOutcome(outcome: string): void;
 }
 
-export function createMetrics() {
+export interface MetricsOptions {
+  /** /metrics is rendered at most once per this many ms (METRICS_MIN_INTERVAL_MS). */
+  minRenderIntervalMs?: number;
+}
+
+export function createMetrics(options: MetricsOptions = {}) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'cardfile_' });
   const httpDuration = new Histogram({
@@ -141,7 +147,31 @@ export function createMetrics() {
     buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000],
     registers: [registry],
   });
+  const renders = new Counter({
+    name: 'cardfile_metrics_renders_total',
+    help: 'Renderings of the /metrics text: at most one per METRICS_MIN_INTERVAL_MS, shared by every scrape in between.',
+    registers: [registry],
+  });
+  const scrapes = new Counter({
+    name: 'cardfile_metrics_scrapes_total',
+    help: 'Requests to /metrics, /status and /status.json by how their turn came: at-once, waited (past METRICS_MAX_SCRAPES_PER_SECOND), refused (too many waiting: 503).',
+    labelNames: ['outcome'] as const,
+    registers: [registry],
+  });
+  const clientAborts = new Counter({
+    name: 'cardfile_http_client_aborts_total',
+    help: 'Requests whose client closed the connection before its body arrived, by route (counted with status 499, never as a server error).',
+    labelNames: ['route'] as const,
+    registers: [registry],
+  });
+  const bodyRefusals = new Counter({
+    name: 'cardfile_http_body_refusals_total',
+    help: 'Request bodies refused while arriving, by reason: busy (the in-flight cap was full, 503), timeout (408), too_large (413), encoding (415 or 400), corrupt (compressed data that does not decode, 400).',
+    labelNames: ['reason'] as const,
+    registers: [registry],
+  });
   const sources = {
+    bodyBytesInFlight: () => 0,
     memoryCacheBytes: () => 0,
     entityCacheEntries: () => 0,
     requestMemoEntries: () => 0,
@@ -199,6 +229,14 @@ export function createMetrics() {
     },
   });
   new Gauge({
+    name: 'cardfile_http_body_bytes_in_flight',
+    help: 'Bytes held by request bodies being read (as sent, plus what compressed ones decoded to), at most MAX_BODY_BYTES_IN_FLIGHT.',
+    registers: [registry],
+    collect() {
+      this.set(sources.bodyBytesInFlight());
+    },
+  });
+  new Gauge({
     name: 'cardfile_cache_l1_bytes',
     help: 'Bytes held by the in-process response cache (as counted against its budget).',
     registers: [registry],
@@ -247,10 +285,22 @@ export function createMetrics() {
   const statementChildren = new Map<string, ReturnType<typeof statementDuration.labels>>();
   const fingerprints = new Set<string>();
   const outcomeChildren = new Map<string, ReturnType<typeof cacheRequests.labels>>();
+  const abortChildren = new Map<string, ReturnType<typeof clientAborts.labels>>();
   let listener: RequestListener | undefined;
   return {
     registry,
+    /** The /metrics text, rendered at most once per interval. */
+    page: new MetricsPage(registry, { minIntervalMs: options.minRenderIntervalMs ?? 1_000, onRender: () => renders.inc() }),
     httpDuration,
+    countClientAbort(route: string) {
+      let child = abortChildren.get(route);
+      if (!child) abortChildren.set(route, (child = clientAborts.labels({ route })));
+      child.inc();
+    },
+    bodyRefusals,
+    countScrape(outcome: string) {
+      scrapes.inc({ outcome });
+    },
     observeRequest(route: string, method: string, status: number, seconds: number) {
       const name = `${route} ${method} ${status}`;
       let child = durationChildren.get(name);

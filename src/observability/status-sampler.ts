@@ -97,6 +97,7 @@ export class StatusSampler {
     outcomes: byOutcome(() => 0),
   };
   private timer: NodeJS.Timeout | undefined;
+  private samples = 0;
 
   constructor(options: StatusSamplerOptions = {}) {
     this.intervalMs = options.intervalMs ?? 1000;
@@ -136,8 +137,14 @@ export class StatusSampler {
     this.partialErrors++;
   }
 
+  /** Points taken since start: the snapshot changes only when this does. */
+  get sampled(): number {
+    return this.samples;
+  }
+
   /** Ends the interval under way: turns it into a point, keeps it and starts the next. */
   sample(): StatusPoint {
+    this.samples++;
     const now = performance.now();
     const seconds = Math.max(now - this.intervalStart, 1) / 1000;
     this.intervalStart = now;

@@ -72,6 +72,10 @@ export async function startTestServer(env: Record<string, string> = {}, options:
     // the limits they check.
     RATE_LIMIT_PER_TOKEN: '0',
     RATE_LIMIT_PER_IP: '0',
+    // Tests read counters right after what they count, and often: every scrape renders afresh,
+    // and none waits its turn.
+    METRICS_MIN_INTERVAL_MS: '0',
+    METRICS_MAX_SCRAPES_PER_SECOND: '0',
     ...env,
   });
   const logger = options.logger ?? createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');

@@ -23,7 +23,7 @@ const checked = mixed ?? soak;
 
 function requestsFor(): autocannon.Request[] {
   const plan = job.plan;
-  // Fixed and picked requests are not read body by body: buffering and scanning every 17 KB body
+  // Fixed and picked requests are not read body by body: buffering and scanning every 22 KB body
   // made the generator, not the server, the bottleneck. Statuses are counted by autocannon, and
   // the mean response size over the window must be that of real pages (an error body is ~150
   // bytes); the page itself is checked before the run (page-check.ts).

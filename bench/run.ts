@@ -145,7 +145,7 @@ async function scenario(name: ScenarioName, body: () => Promise<void>) {
   }
 }
 
-// The smallest mean response size that can be real answers: a page of 50 contacts is about 17 KB
+// The smallest mean response size that can be real answers: a page of 50 contacts is about 22 KB
 // and 10 search results over 1 KB, while a GraphQL error is about 150 bytes.
 const PAGE_MIN_BYTES = 5_000;
 const SEARCH_MIN_BYTES = 400;

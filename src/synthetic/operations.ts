@@ -33,7 +33,7 @@ export interface Published<Result, Variables> {
 const manifest = loadPersistedDocuments();
 
 function publish<Result, Variables>(document: DocumentNode): Published<Result, Variables> {
-  const hash = (document as { __meta__?: { hash?: string } }).__meta__?.hash?.replace(/^sha256:/, '');
+  const hash = (document as { __meta__?: { hash?: string } }).__meta__?.hash;
   const operation = document.definitions.find((d): d is OperationDefinitionNode => d.kind === 'OperationDefinition');
   const name = operation?.name?.value;
   const text = hash ? manifest.get(hash) : undefined;

@@ -19,27 +19,12 @@ import { type Reply, reply } from './helpers/raw-reply.js';
 import zlib from 'node:zlib';
 import { persistedQueryUrl } from './helpers/browser-fetch.js';
 import { counter } from './helpers/metrics.js';
-import { openSlowClient, requestHead } from './helpers/slow-client.js';
+import { openSlowClient, requestHead, unchunk } from './helpers/slow-client.js';
 import { waitFor } from './helpers/wait-for.js';
 
 /** A request still unanswered after this long has hung. */
 const ANSWER_WITHIN_MS = 15_000;
 
-
-/** Undoes chunked transfer coding, for answers read off a raw socket. */
-function unchunk(raw: Buffer): Buffer {
-  const parts: Buffer[] = [];
-  let at = 0;
-  for (;;) {
-    const lineEnd = raw.indexOf('\r\n', at);
-    if (lineEnd < 0) break;
-    const size = Number.parseInt(raw.subarray(at, lineEnd).toString(), 16);
-    if (!Number.isFinite(size) || size === 0) break;
-    parts.push(raw.subarray(lineEnd + 2, lineEnd + 2 + size));
-    at = lineEnd + 2 + size + 2;
-  }
-  return Buffer.concat(parts);
-}
 
 let server: TestServer;
 let acme: Workspace;

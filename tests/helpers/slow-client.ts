@@ -30,8 +30,8 @@ export function requestHead(method: string, path: string, headers: Record<string
   return `${lines.join('\r\n')}\r\n\r\n`;
 }
 
-/** Undoes chunked transfer coding. */
-function unchunk(raw: Buffer): Buffer {
+/** Undoes chunked transfer coding, for answers read off a raw socket. */
+export function unchunk(raw: Buffer): Buffer {
   const parts: Buffer[] = [];
   let at = 0;
   for (;;) {

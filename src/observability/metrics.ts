@@ -145,6 +145,10 @@ export function createMetrics() {
     memoryCacheBytes: () => 0,
     entityCacheEntries: () => 0,
     requestMemoEntries: () => 0,
+    /** Bytes of the byte-bounded memos of token checks and rate limits, by memo. */
+    memoBytes: (): Record<string, number> => ({}),
+    /** Whether this instance hears token revocations (its cached token checks are trusted). */
+    tokenRevocationsHeard: () => 1,
     poolLoad: (): Array<{ database: string; size: number; running: number; waiting: number }> => [],
     viewBacklog: async (): Promise<Array<{ buffer: string; count: number; oldest: Date | undefined }>> => [],
   };
@@ -220,6 +224,23 @@ export function createMetrics() {
     registers: [registry],
     collect() {
       this.set(sources.requestMemoEntries());
+    },
+  });
+  new Gauge({
+    name: 'cardfile_memo_bytes',
+    help: 'Bytes held by the in-process memos of token checks and rate limits, by memo, as counted against each one\'s byte budget.',
+    labelNames: ['memo'] as const,
+    registers: [registry],
+    collect() {
+      for (const [memo, bytes] of Object.entries(sources.memoBytes())) this.set({ memo }, bytes);
+    },
+  });
+  new Gauge({
+    name: 'cardfile_token_revocations_heard',
+    help: '1 while this instance hears token revocations as they commit (its cached token checks are used), 0 while it does not (every token is read from the database).',
+    registers: [registry],
+    collect() {
+      this.set(sources.tokenRevocationsHeard());
     },
   });
   // prom-client hashes a label object on every call; the hot path (every request) keeps the

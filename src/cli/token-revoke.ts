@@ -38,7 +38,7 @@ try {
       );
       process.exitCode = 1;
     } else {
-      console.log(`${what}; ${heard} running instance${heard === 1 ? '' : 's'} confirmed`);
+      console.log(heard > 0 ? `${what}; ${heard} running instance${heard === 1 ? '' : 's'} confirmed` : what);
     }
   }
 } catch (error) {

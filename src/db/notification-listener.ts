@@ -45,6 +45,8 @@ export function listenOnPostgres(url: string, connectTimeoutMs: number, options:
   /** Which connection is current: callbacks of an older one are ignored. */
   let generation = 0;
   let up = false;
+  /** Set once the current outage has been logged. */
+  let quiet = false;
   let closed = false;
   let attempts = 0;
   let checksSent = 0;
@@ -75,9 +77,11 @@ export function listenOnPostgres(url: string, connectTimeoutMs: number, options:
     client = undefined;
     if (up) {
       up = false;
-      options.logger.warn({ reason }, 'stopped hearing PostgreSQL notices; connecting again');
       options.onDown();
     }
+    // Once per outage: an instance that cannot hear keeps trying, quietly.
+    if (!quiet) options.logger.warn({ reason }, 'not hearing PostgreSQL notices; connecting again');
+    quiet = true;
     settleStart?.(new Error(`could not listen on PostgreSQL: ${reason}`));
     later(connect, backoff(attempts++));
   };
@@ -126,6 +130,11 @@ export function listenOnPostgres(url: string, connectTimeoutMs: number, options:
     client = sql;
     void (async () => {
       for (const channel of [...options.channels, checkChannel]) await sql.unsafe(`listen ${quoted(channel)}`);
+      // Heard before it counts as up: a pooler that does not keep a session (PgBouncer in
+      // transaction mode) accepts LISTEN but delivers nothing.
+      const sent = ++checksSent;
+      await sql`select pg_notify(${checkChannel}, ${String(sent)})`;
+      if (checksHeard < sent) throw new Error('a notice to itself did not come back');
       // Named only now: whoever finds this connection by its name knows it hears the channels.
       if (options.applicationName) await sql`select set_config('application_name', ${options.applicationName}, false)`;
       const [row] = await sql`select pg_backend_pid() as pid`;
@@ -134,6 +143,8 @@ export function listenOnPostgres(url: string, connectTimeoutMs: number, options:
       (pid) => {
         if (connection !== generation || closed) return;
         up = true;
+        if (quiet) options.logger.info('hearing PostgreSQL notices again');
+        quiet = false;
         attempts = 0;
         options.onUp(pid);
         settleStart?.();

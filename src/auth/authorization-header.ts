@@ -4,9 +4,9 @@
 //
 // Accepted: `Bearer`, its letters in any case (RFC 7235 §2.1: the scheme is case-insensitive),
 // one or more spaces (RFC 7235's `1*SP`; a tab is not a space there), then one token in the form
-// cardfile issues (token-format.ts), nothing after it. Whitespace around the whole value is not part of it
-// (RFC 7230 §3.2.4). Everything else is refused, and a header longer than any accepted spelling
-// could need is refused before it is read any further.
+// cardfile issues (token-format.ts), and nothing after it. Whitespace around the whole value is
+// not part of it (RFC 7230 §3.2.4). Everything else is refused, and a header longer than any
+// accepted spelling needs is refused before it is read any further.
 import { TOKEN_PATTERN } from './token-format.js';
 
 /**

@@ -84,9 +84,8 @@ export class TokenChecks {
     const check = (await findToken(this.db, tokenHash)) ?? UNKNOWN;
     // Kept only if no revocation can have been missed while it was read: one heard meanwhile may
     // concern this very token, read just before that revocation committed.
-    if (this.options.ttlMs > 0 && trustedAtStart && this.revocations.trusted && this.revocations.epoch === epochAtStart && this.epoch === epochAtStart) {
-      this.checks.set(tokenHash, check);
-    }
+    const nothingMissed = trustedAtStart && this.revocations.trusted && this.revocations.epoch === epochAtStart;
+    if (this.options.ttlMs > 0 && nothingMissed && this.epoch === epochAtStart) this.checks.set(tokenHash, check);
     return check;
   }
 

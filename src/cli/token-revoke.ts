@@ -42,7 +42,10 @@ try {
     }
   }
 } catch (error) {
-  process.stderr.write(`The token could not be revoked: ${(error as Error).message}\n`);
+  // The driver's own reason (a refused connection, say): the query wrapper's message would quote
+  // the statement and its parameters, the token's hash among them.
+  const reason = ((error as { cause?: Error }).cause ?? (error as Error)).message;
+  process.stderr.write(`The token could not be revoked: ${reason}\n`);
   process.exitCode = 1;
 } finally {
   await database.close();

@@ -5,7 +5,8 @@ import type http from 'node:http';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import { createViewerResolver } from './auth/viewer.js';
+import { watchRevocations } from './auth/revocation-watch.js';
+import { TokenChecks } from './auth/viewer.js';
 import type { Config } from './config.js';
 import type { DatabaseHandle } from './db/client.js';
 import { accessPlugin } from './graphql/access-plugin.js';
@@ -80,7 +81,7 @@ const SHUTDOWN_GRACE_MS = 10_000;
 const MAX_WAITING_SCRAPES = 1_000;
 
 export interface AppHooks {
-  /** The clock cache entries are judged by; tests move it forward instead of waiting for expiry. */
+  /** The clock cache entries and token expiry are judged by; tests move it forward instead of waiting. */
   now?: () => number;
   /** Turns tracing on, exporting to this processor instead of OTLP (tests: an in-memory exporter). */
   spanProcessor?: SpanProcessor;
@@ -89,8 +90,19 @@ export interface AppHooks {
 export async function createApp(config: Config, database: DatabaseHandle, logger: Logger, hooks: AppHooks = {}): Promise<App> {
   const now = hooks.now ?? Date.now;
   const { db } = database;
-  const resolveViewer = createViewerResolver(db, config.tokenCacheTtlMs);
   const metrics = createMetrics({ minRenderIntervalMs: config.metricsMinIntervalMs });
+  let revocationsHeard = 0;
+  metrics.sources.tokenRevocationsHeard = () => revocationsHeard;
+  const revocations = watchRevocations(database, {
+    checkIntervalMs: config.tokenRevocationCheckMs,
+    logger,
+    onListening: (heard) => {
+      revocationsHeard = heard ? 1 : 0;
+    },
+  });
+  // `db` is the primary's: a replica that lags could still show a revoked token as valid.
+  const tokenChecks = new TokenChecks(db, { ttlMs: config.tokenCacheTtlMs, revocations, now });
+  const resolveViewer = tokenChecks.resolve;
   // The status page's figures, sampled once a second from what metrics counts.
   const statusSampler = config.statusPage ? new StatusSampler().start() : undefined;
   metrics.listen(statusSampler);
@@ -189,6 +201,10 @@ export async function createApp(config: Config, database: DatabaseHandle, logger
   const views = createViewCounting(config, db, cache, metrics, logger);
 
   const rateLimits = new RequestRateLimits(config.limits, cache.redis, config.cacheNamespace);
+  metrics.watchMemo('token-checks', () => tokenChecks.bytes);
+  metrics.watchMemo('rate-limit-token-keys', () => rateLimits.memoBytes.tokenKeys);
+  metrics.watchMemo('rate-limit-counts', () => rateLimits.memoBytes.counts);
+  metrics.watchMemo('rate-limit-shared-counts', () => rateLimits.memoBytes.sharedCounts);
   const memo = new RequestMemo();
   metrics.sources.requestMemoEntries = () => memo.size;
   metrics.watchMemo('parsed-requests', () => memo.bytes);
@@ -351,6 +367,7 @@ export async function createApp(config: Config, database: DatabaseHandle, logger
       // No request can record a view any more: count what is buffered before Redis is closed.
       await views.close();
       await cache.close();
+      await revocations.close();
       stopTimingStatements();
       // Last: the spans of the requests that just finished are exported before the process ends.
       await tracing?.shutdown();

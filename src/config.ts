@@ -58,6 +58,12 @@ export interface Config {
   loaderMaxBatchSize: number;
   /** How long a verified token is trusted without asking the database again, in ms. */
   tokenCacheTtlMs: number;
+  /**
+   * How often the connection that hears token revocations (PostgreSQL) proves that it still hears,
+   * in ms: a connection lost silently is noticed within twice this, and cached checks are not
+   * trusted from then until it is back.
+   */
+  tokenRevocationCheckMs: number;
   /** Serve Apollo Sandbox on GET / and allow introspection. */
   introspection: boolean;
   /** Contacts seeded into the `demo` workspace on the first embedded start. */
@@ -204,6 +210,7 @@ export function loadConfig(env: Env = process.env): Config {
     metricsMaxScrapesPerSecond: integer(env, 'METRICS_MAX_SCRAPES_PER_SECOND', 20, 0, 100_000),
     loaderMaxBatchSize: integer(env, 'LOADER_MAX_BATCH_SIZE', 1000, 1, 10_000),
     tokenCacheTtlMs: integer(env, 'TOKEN_CACHE_TTL_MS', 30_000, 0, 3_600_000),
+    tokenRevocationCheckMs: integer(env, 'TOKEN_REVOCATION_CHECK_MS', 1_000, 50, 60_000),
     introspection: flag(env, 'INTROSPECTION', !production),
     demoContacts: integer(env, 'DEMO_CONTACTS', 2000, 0, 1_000_000),
     responseCache: flag(env, 'RESPONSE_CACHE', true),

@@ -1,6 +1,7 @@
 // The one catalogue of errors cardfile reports on purpose. Each has a stable code (clients branch
 // on `errors[].extensions.code`) and, where the error ends a whole request, an HTTP status.
 // Anything thrown that is not built here is unexpected and gets masked before it reaches a client.
+import { HeaderMap } from '@apollo/server';
 import { GraphQLError } from 'graphql';
 
 export const ErrorCode = {
@@ -63,8 +64,23 @@ export function requestError(code: ErrorCode, message: string): CardfileError {
   return new CardfileError(code, message, { http: { status: httpStatusOf(code) } });
 }
 
-export const unauthenticated = (message = 'A valid API token is required (Authorization: Bearer <token>).') =>
-  requestError(ErrorCode.UNAUTHENTICATED, message);
+/**
+ * The challenge every 401 carries (RFC 6750 §3): the scheme, and `error="invalid_token"` when a
+ * credential was sent and refused (none when there was none: the client has only to send one).
+ * Whatever answers a 401 outside Apollo writes this same header.
+ */
+export function bearerChallenge(credentialRefused: boolean): string {
+  return credentialRefused ? 'Bearer error="invalid_token"' : 'Bearer';
+}
+
+export const unauthenticated = (
+  message = 'A valid API token is required (Authorization: Bearer <token>).',
+  { credentialRefused = false }: { credentialRefused?: boolean } = {},
+) =>
+  // Apollo sets the status and merges these headers into its response (extensions.http).
+  new CardfileError(ErrorCode.UNAUTHENTICATED, message, {
+    http: { status: httpStatusOf(ErrorCode.UNAUTHENTICATED), headers: new HeaderMap([['www-authenticate', bearerChallenge(credentialRefused)]]) },
+  });
 
 export const forbidden = (message: string) => requestError(ErrorCode.FORBIDDEN, message);
 

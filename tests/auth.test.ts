@@ -23,8 +23,14 @@ async function withAuthorization(authorization: string, query: string, variables
   return { status: response.status, headers: response.headers, body: JSON.parse(text), text } as GraphQLResponse;
 }
 
-function expectRefused(response: GraphQLResponse, status: number, code: string) {
+/** RFC 6750 §3: the scheme alone when no credential came, and invalid_token when one was refused. */
+const NO_CREDENTIAL = 'Bearer';
+const REFUSED_CREDENTIAL = 'Bearer error="invalid_token"';
+
+function expectRefused(response: GraphQLResponse, status: number, code: string, challenge?: string) {
   expect(response.status).toBe(status);
+  // Every 401 says how to authenticate; nothing else does.
+  expect(response.headers.get('www-authenticate')).toBe(status === 401 ? challenge : null);
   expect(response.body.errors?.map((error) => error.extensions?.code)).toEqual([code]);
   // Refused before execution: not even a partial `data` comes back.
   expect(response.body.data).toBeUndefined();
@@ -127,7 +133,7 @@ describe('without a token', () => {
       `{ contact(id: "${fixture.contactId}") { id } }`,
       `{ node(id: "${fixture.contactId}") { id } }`,
     ]) {
-      expectRefused(await server.graphql(query), 401, 'UNAUTHENTICATED');
+      expectRefused(await server.graphql(query), 401, 'UNAUTHENTICATED', NO_CREDENTIAL);
     }
   });
 
@@ -136,7 +142,7 @@ describe('without a token', () => {
     for (const [name, [mutation, variables]] of Object.entries(MUTATIONS)) {
       const response = await server.graphql(mutation, variables());
       expect(response.status, name).toBe(401);
-      expectRefused(response, 401, 'UNAUTHENTICATED');
+      expectRefused(response, 401, 'UNAUTHENTICATED', NO_CREDENTIAL);
     }
     expect(await rowsOf('acme')).toEqual(before);
   });
@@ -149,16 +155,18 @@ describe('without a token', () => {
   });
 
   it('introspection does not carry data fields along with it', async () => {
-    expectRefused(await server.graphql('{ __schema { queryType { name } } contacts { totalCount } }'), 401, 'UNAUTHENTICATED');
+    expectRefused(await server.graphql('{ __schema { queryType { name } } contacts { totalCount } }'), 401, 'UNAUTHENTICATED', NO_CREDENTIAL);
     expectRefused(
       await server.graphql('query { __typename ...Sneaky } fragment Sneaky on Query { contacts { totalCount } }'),
       401,
       'UNAUTHENTICATED',
+      NO_CREDENTIAL,
     );
     expectRefused(
       await server.graphql('query { ... on Query { __typename viewer { role } } }'),
       401,
       'UNAUTHENTICATED',
+      NO_CREDENTIAL,
     );
   });
 });
@@ -173,9 +181,17 @@ describe('a bad Authorization header', () => {
       'Bearer ',
       `Bearer ${acme.editor} extra`,
       `Bearer ${'x'.repeat(500)}`,
+      // RFC 7235 separates scheme and credentials with spaces (1*SP), not tabs.
+      `Bearer\t${acme.editor}`,
+      `Bearer \t ${acme.editor}`,
+      // Spacing no real client sends, past the header's bound (1,024 characters).
+      `Bearer ${' '.repeat(12_000)}${acme.editor}`,
+      `Bearer ${acme.editor}${' '.repeat(1_100)}x`,
+      // A token of the right length in the wrong alphabet.
+      `Bearer cf_${'+'.repeat(43)}`,
     ]) {
       const response = await withAuthorization(authorization, DATA_QUERY);
-      expectRefused(response, 401, 'UNAUTHENTICATED');
+      expectRefused(response, 401, 'UNAUTHENTICATED', REFUSED_CREDENTIAL);
     }
   });
 
@@ -186,8 +202,8 @@ describe('a bad Authorization header', () => {
       acme.editor.toUpperCase(),
       `${acme.reader}x`,
     ]) {
-      expectRefused(await withAuthorization(`Bearer ${token}`, DATA_QUERY), 401, 'UNAUTHENTICATED');
-      expectRefused(await withAuthorization(`Bearer ${token}`, '{ viewer { role } }'), 401, 'UNAUTHENTICATED');
+      expectRefused(await withAuthorization(`Bearer ${token}`, DATA_QUERY), 401, 'UNAUTHENTICATED', REFUSED_CREDENTIAL);
+      expectRefused(await withAuthorization(`Bearer ${token}`, '{ viewer { role } }'), 401, 'UNAUTHENTICATED', REFUSED_CREDENTIAL);
     }
   });
 
@@ -198,9 +214,40 @@ describe('a bad Authorization header', () => {
     expect(response.text).not.toContain(fixture.contactId);
   });
 
-  it('is accepted when the scheme is written in another case', async () => {
-    const data = expectOk(await withAuthorization(`bearer ${acme.reader}`, '{ viewer { role workspace { name } } }'));
-    expect(data.viewer).toEqual({ role: 'READER', workspace: { name: 'acme' } });
+  it('is accepted when the scheme is written in another case or followed by more spaces', async () => {
+    for (const authorization of [`bearer ${acme.reader}`, `BEARER ${acme.reader}`, `BeArEr    ${acme.reader}`, `Bearer ${' '.repeat(900)}${acme.reader}`]) {
+      const data = expectOk(await withAuthorization(authorization, '{ viewer { role workspace { name } } }'));
+      expect(data.viewer).toEqual({ role: 'READER', workspace: { name: 'acme' } });
+    }
+  });
+
+  it('is refused with the same challenge on GET, with a persisted hash and on a mutation', async () => {
+    const get = (authorization?: string) =>
+      server.request(`/graphql?query=${encodeURIComponent('{ viewer { role } }')}`, {
+        headers: { 'apollo-require-preflight': 'true', ...(authorization ? { authorization } : {}) },
+      });
+    for (const [response, challenge] of [
+      [await get(), NO_CREDENTIAL],
+      [await get(`Bearer cf_${randomBytes(32).toString('base64url')}`), REFUSED_CREDENTIAL],
+      [await get(`Bearer\t${acme.reader}`), REFUSED_CREDENTIAL],
+    ] as const) {
+      expect(response.status).toBe(401);
+      expect(response.headers.get('www-authenticate')).toBe(challenge);
+      expect(((await response.json()) as any).errors[0].extensions.code).toBe('UNAUTHENTICATED');
+    }
+    const persisted = await server.request('/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer cf_not-a-token' },
+      body: JSON.stringify({ extensions: { persistedQuery: { version: 1, sha256Hash: 'a'.repeat(64) } } }),
+    });
+    expect(persisted.status).toBe(401);
+    expect(persisted.headers.get('www-authenticate')).toBe(REFUSED_CREDENTIAL);
+    expectRefused(
+      await withAuthorization(`Bearer ${acme.editor.slice(0, -1)}`, MUTATIONS.createTag![0], { input: { name: 'never' } }),
+      401,
+      'UNAUTHENTICATED',
+      REFUSED_CREDENTIAL,
+    );
   });
 });
 

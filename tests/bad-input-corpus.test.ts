@@ -13,7 +13,10 @@
 import { createHash } from 'node:crypto';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { revokeToken } from '../src/auth/token-revocation.js';
+import { issueToken } from '../src/auth/tokens.js';
 import { MAX_VARIABLES_DEPTH } from '../src/http/document-limits.js';
+import { createLogger } from '../src/observability/logger.js';
 import { createWorkspace, startTestServer, type TestServer, type Workspace } from './helpers/server.js';
 import { type Reply, reply } from './helpers/raw-reply.js';
 import zlib from 'node:zlib';
@@ -148,6 +151,7 @@ type Category =
   | 'operation names'
   | 'request guards'
   | 'authorization'
+  | 'credential spellings and lifetimes'
   | 'conflicting parameters'
   | 'HTTP methods and request lines'
   | 'cross-origin calls and revalidation'
@@ -1169,6 +1173,76 @@ add('authorization', [
   { name: 'the token in the query string only', send: () => send(`/graphql?access_token=${acme.reader}&query=${encodeURIComponent('{ viewer { role } }')}`, { headers: { 'apollo-require-preflight': 'true' } }), ...UNAUTHENTICATED },
   { name: 'a rival’s reader token for a mutation', send: () => post('mutation { createTag(input: { name: "rival-reader" }) { tag { id } } }', undefined, rival.reader), ...refused(403, 'FORBIDDEN') },
   { name: 'a reader token to delete', send: () => post('mutation ($id: ID!) { deleteContact(input: { id: $id }) { deletedId } }', { id: ids.target }, acme.reader), ...refused(403, 'FORBIDDEN') },
+]);
+
+// Credential spellings and lifetimes: the one reading of the Authorization header
+// (src/auth/authorization-header.ts) accepts "Bearer" in any case with any number of spaces and
+// nothing else, bounds the header at 1,024 characters, checks the token's form before any lookup,
+// and refuses revoked and expired tokens; every 401 carries its Bearer challenge.
+const spelled = (authorization: () => string) => async () => {
+  const response = await server.request('/graphql', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: authorization() },
+    body: viewerBody,
+    signal: AbortSignal.timeout(ANSWER_WITHIN_MS),
+  });
+  if (response.status === 401) expect(response.headers.get('www-authenticate')).toBe('Bearer error="invalid_token"');
+  return reply(response.status, response.headers.get('content-type'), await response.text());
+};
+const servedAsReader = { answered: (answer: any) => expect(answer).toEqual({ viewer: { role: 'READER' } }) };
+const refusedSpelling = (name: string, authorization: () => string) => ({ name, send: spelled(authorization), ...UNAUTHENTICATED });
+/** A token of this workspace in a state no request may use: made on first use, then kept. */
+const lifetimes: Record<string, Promise<string>> = {};
+const tokenIn = (state: 'revoked' | 'expired') =>
+  (lifetimes[state] ??= (async () => {
+    if (state === 'expired') return issueToken(server.db, 'corpus', 'reader', { expiresAt: new Date(Date.now() - 60_000) });
+    const token = await issueToken(server.db, 'corpus', 'reader');
+    const report = await revokeToken(server.database, token, createLogger('silent'), 5_000);
+    expect(report).toMatchObject({ outcome: 'revoked', unconfirmed: 0 });
+    return token;
+  })());
+const unusable = (name: string, state: 'revoked' | 'expired', decorate: (token: string) => string = (token) => `Bearer ${token}`) => {
+  let sent = '';
+  return {
+    name,
+    send: async () => {
+      sent = decorate(await tokenIn(state));
+      return spelled(() => sent)();
+    },
+    ...UNAUTHENTICATED,
+    secrets: () => [sent.replace(/^\S+\s+/, '')],
+  };
+};
+add('credential spellings and lifetimes', [
+  { name: 'the scheme in lower case', send: spelled(() => `bearer ${acme.reader}`), ...servedAsReader },
+  { name: 'the scheme in upper case', send: spelled(() => `BEARER ${acme.reader}`), ...servedAsReader },
+  { name: 'the scheme in mixed case with five spaces', send: spelled(() => `bEaReR     ${acme.reader}`), ...servedAsReader },
+  { name: 'spaces up to just under the bound', send: spelled(() => `Bearer ${' '.repeat(1_024 - 7 - acme.reader.length)}${acme.reader}`), ...servedAsReader },
+  refusedSpelling('spaces one past the bound', () => `Bearer ${' '.repeat(1_025 - 7 - acme.reader.length)}${acme.reader}`),
+  refusedSpelling('"Bearer" and 12,000 spaces before the token', () => `Bearer${' '.repeat(12_000)}${acme.reader}`),
+  refusedSpelling('"Bearer" and 12,000 spaces, no token', () => `Bearer${' '.repeat(12_000)}`),
+  refusedSpelling('a 15 KB header of one repeated letter', () => `Bearer ${'k'.repeat(15_000)}`),
+  refusedSpelling('a tab between scheme and token', () => `Bearer\t${acme.reader}`),
+  refusedSpelling('spaces and a tab between scheme and token', () => `Bearer  \t  ${acme.reader}`),
+  refusedSpelling('a no-break space between scheme and token', () => `Bearer\u00a0${acme.reader}`),
+  refusedSpelling('no space between scheme and token', () => `Bearer${acme.reader}`),
+  refusedSpelling('a scheme with a trailing letter', () => `Bearers ${acme.reader}`),
+  refusedSpelling('a scheme abbreviated', () => `Bear ${acme.reader}`),
+  refusedSpelling('the scheme twice', () => `Bearer Bearer ${acme.reader}`),
+  refusedSpelling('the token prefix in upper case', () => `Bearer CF_${acme.reader.slice(3)}`),
+  refusedSpelling('the token without its prefix', () => `Bearer ${acme.reader.slice(3)}`),
+  refusedSpelling('the token one character short', () => `Bearer ${acme.reader.slice(0, -1)}`),
+  refusedSpelling('the token with base64 padding', () => `Bearer ${acme.reader}=`),
+  refusedSpelling('the token in standard base64 letters', () => `Bearer cf_${'+/'.repeat(21)}+`),
+  refusedSpelling('the token quoted', () => `Bearer "${acme.reader}"`),
+  refusedSpelling('the token as an auth-param', () => `Bearer token=${acme.reader}`),
+  refusedSpelling('the token followed by a tab and text', () => `Bearer ${acme.reader}\tx`),
+  refusedSpelling('the token with a percent-encoded space', () => `Bearer%20${acme.reader}`),
+  refusedSpelling('a made-up token of the right form', () => `Bearer cf_${'A'.repeat(43)}`),
+  unusable('a revoked token', 'revoked'),
+  unusable('a revoked token in another spelling', 'revoked', (token) => `BEARER   ${token}`),
+  unusable('an expired token', 'expired'),
+  unusable('an expired token in another spelling', 'expired', (token) => `bearer ${token}`),
 ]);
 
 // Duplicate and conflicting parameters.

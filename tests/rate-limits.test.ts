@@ -78,6 +78,41 @@ describe('per token', () => {
   });
 });
 
+describe('per token, however the header spells it', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await withLimits({ RATE_LIMIT_PER_TOKEN: '4', RATE_LIMIT_PER_IP: '0' });
+  });
+  afterAll(() => server?.close());
+
+  const sendAs = async (authorization: string) => {
+    const response = await server.request('/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization },
+      body: JSON.stringify({ query: QUERY }),
+    });
+    return { status: response.status, retryAfter: response.headers.get('retry-after'), cache: response.headers.get('x-cache'), body: await response.json() } as Answer;
+  };
+
+  it('counts every accepted spelling of one token against the same limit', async () => {
+    const token = await issueToken(base.db, workspace.name, 'reader');
+    for (const authorization of [`bearer ${token}`, `BEARER ${token}`, `Bearer     ${token}`, `bEaReR  ${token}`]) expectPassed(await sendAs(authorization));
+    expectLimited(await sendAs(`Bearer ${token}`));
+    expectLimited(await sendAs(`bearer      ${token}`));
+  });
+
+  it('refuses spellings it does not accept with 401 before they can start a count of their own', async () => {
+    const token = await issueToken(base.db, workspace.name, 'reader');
+    for (let i = 0; i < 4; i += 1) expectPassed(await send(server, token));
+    for (const authorization of [`Bearer\t${token}`, `Bearer ${' '.repeat(12_000)}${token}`, `Bearer  \t${token}`]) {
+      const answer = await sendAs(authorization);
+      expect(answer.status).toBe(401);
+      expect(answer.body.errors[0].extensions.code).toBe('UNAUTHENTICATED');
+    }
+    expectLimited(await send(server, token));
+  });
+});
+
 describe('per client address', () => {
   let server: TestServer;
   let proxied: TestServer;

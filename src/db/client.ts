@@ -12,6 +12,7 @@ import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
 import { createLogger, type Logger } from '../observability/logger.js';
+import { type ListenOptions, listenOnPostgres, type NotificationListener } from './notification-listener.js';
 import { observedPglite, observedPostgres, recordingRoute, type StatementObserver } from './observed-client.js';
 import { ReplicaSet } from './replicas/replica-set.js';
 import { routedClient, type StatementRoute } from './replicas/routed-client.js';
@@ -52,6 +53,11 @@ export interface DatabaseHandle {
   explainWithoutValues(text: string, params: readonly unknown[]): Promise<string | undefined>;
   /** Adds a listener told of each statement's running time (the slow-statement log); returns its removal. */
   onStatementTimed(timer: StatementTimer): () => void;
+  /**
+   * A connection of its own LISTENing for notices on the primary (notification-listener.ts).
+   * Undefined on the embedded store: it is one process's, so no other process can send it any.
+   */
+  listen(options: ListenOptions): NotificationListener | undefined;
   /** Runs raw SQL with positional parameters ($1, $2, ...): for tooling and tests, not for the API. */
   query<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
   close(): Promise<void>;
@@ -325,6 +331,7 @@ export async function openDatabase(target: DatabaseTarget, options: OpenOptions 
       ping: async () => {
         await client`select 1`;
       },
+      listen: (listenOptions) => listenOnPostgres(target.url, target.connectTimeoutMs ?? 10_000, listenOptions),
       query: async <T>(text: string, params: unknown[] = []) => (await client.unsafe(text, params as never[])) as unknown as T[],
       close: async () => {
         await replicas?.close();
@@ -370,6 +377,7 @@ export async function openDatabase(target: DatabaseTarget, options: OpenOptions 
     ping: async () => {
       await pglite.query('select 1');
     },
+    listen: () => undefined,
     query: async <T>(text: string, params: unknown[] = []) => (await pglite.query<T>(text, params)).rows,
     close: () => pglite.close(),
   };

@@ -50,6 +50,11 @@ export const apiTokens = pgTable(
     tokenHash: text('token_hash').notNull().unique(),
     role: text('role', { enum: ['reader', 'editor'] }).notNull(),
     createdAt: instant('created_at'),
+    // Null: the token never expires (`npm run token -- --expires-in 30d` sets it).
+    expiresAt: timestamp('expires_at', { withTimezone: true, precision: 3, mode: 'date' }),
+    // Set once by `npm run token:revoke`; the row stays, so a revoked token is told apart from an
+    // unknown one and the revocation can be announced again.
+    revokedAt: timestamp('revoked_at', { withTimezone: true, precision: 3, mode: 'date' }),
   },
   (t) => [
     check('api_tokens_role_check', sql`${t.role} in ('reader', 'editor')`),

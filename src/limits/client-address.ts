@@ -2,25 +2,35 @@
 // only when cardfile is told it sits behind proxies (TRUST_PROXY): otherwise any client could name
 // a fresh address in it on every request and never be limited.
 import type { IncomingMessage } from 'node:http';
+import { isIP, SocketAddress } from 'node:net';
 
-/** IPv4 clients of a dual-stack socket appear as ::ffff:a.b.c.d; counted as the IPv4 address. */
-function normalized(address: string): string {
+/**
+ * An address as one spelling only (IPv6 compressed and in lower case; IPv4 clients of a
+ * dual-stack socket, ::ffff:a.b.c.d, as a.b.c.d), so that one client counts once; undefined for
+ * anything that is not an IP address.
+ */
+function canonical(address: string): string | undefined {
   const trimmed = address.trim();
-  return trimmed.startsWith('::ffff:') && trimmed.includes('.') ? trimmed.slice(7) : trimmed;
+  const family = isIP(trimmed);
+  if (family === 0) return undefined;
+  const spelled = new SocketAddress({ address: trimmed, family: family === 4 ? 'ipv4' : 'ipv6' }).address;
+  return spelled.startsWith('::ffff:') && spelled.includes('.') ? spelled.slice(7) : spelled;
 }
 
 /**
  * With `trustedHops` proxies in front, each appending the address it received the request from,
  * the client is the entry that many places from the right; entries further left were written by
  * whoever sent the request and prove nothing. A header shorter than that falls back to its first.
+ * An entry that is not an IP address (a proxy set up wrongly, or a client's garbage passed on)
+ * counts as the peer: every rate-limit key is built from a verified address of bounded length.
  */
 export function clientAddressOf(request: IncomingMessage, trustedHops: number): string {
-  const peer = normalized(request.socket.remoteAddress ?? 'unknown');
+  const peer = canonical(request.socket.remoteAddress ?? '') ?? 'unknown';
   if (trustedHops === 0) return peer;
   const header = request.headers['x-forwarded-for'];
   const value = Array.isArray(header) ? header.join(',') : header;
   if (!value) return peer;
   const entries = value.split(',').map((entry) => entry.trim()).filter(Boolean);
   if (entries.length === 0) return peer;
-  return normalized(entries[Math.max(0, entries.length - trustedHops)]!);
+  return canonical(entries[Math.max(0, entries.length - trustedHops)]!) ?? peer;
 }

@@ -5,8 +5,10 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { LRUCache } from 'lru-cache';
+import { credentialsOf } from '../auth/authorization-header.js';
 import type { RedisConnection } from '../cache/redis-connection.js';
 import { clientAddressOf } from './client-address.js';
+import { rateKeyBytes } from './rate-key-bytes.js';
 import { RedisWindow } from './redis-window.js';
 import { SharedCounts } from './shared-counts.js';
 import type { LimitSettings } from './settings.js';
@@ -14,8 +16,24 @@ import { type Counted, WindowCounter } from './window-counter.js';
 
 export type RateLimitSettings = Pick<LimitSettings, 'rateLimitPerToken' | 'rateLimitPerIp' | 'rateLimitWindowMs' | 'trustProxyHops'>;
 
-/** Keys the in-process fallback tracks at once; also the cap on its memory. */
-const MAX_LOCAL_KEYS = 100_000;
+/**
+ * Byte budgets of the in-process memos: each about 50,000 keys (tokens and addresses) counted in
+ * the current window; past that the least recently seen start their count again.
+ */
+export const RATE_COUNTS_MAX_BYTES = 16_000_000;
+export const SHARED_COUNTS_MAX_BYTES = 16_000_000;
+/**
+ * Rate-limit keys by token, so that a busy client's token is hashed once, not once per request:
+ * some 1,250 tokens (a miss costs one sha256, about 2 µs).
+ */
+export const TOKEN_KEYS_MAX_BYTES = 500_000;
+
+/** The memos' bytes now, as counted against their budgets (the memo-bytes gauge). */
+export interface RateLimitMemoBytes {
+  tokenKeys: number;
+  counts: number;
+  sharedCounts: number;
+}
 
 export interface RateLimited {
   /** Whole seconds until the exceeded window ends (Retry-After). */
@@ -33,8 +51,14 @@ export class RequestRateLimits {
   private readonly local: WindowCounter;
   private readonly shared: SharedCounts | undefined;
   private readonly prefix: string;
-  /** Token keys by Authorization header: a client sends the same header with every request, hashed once. */
-  private readonly tokenKeys = new LRUCache<string, string>({ max: 10_000 });
+  /**
+   * Keys by token, never by header: every accepted spelling of one token (authorization-header.ts)
+   * is counted together, and a header that holds no acceptable token adds nothing here.
+   */
+  private readonly tokenKeys = new LRUCache<string, string>({
+    maxSize: TOKEN_KEYS_MAX_BYTES,
+    sizeCalculation: (key, token) => rateKeyBytes(key) + 2 * token.length,
+  });
 
   constructor(
     private readonly settings: RateLimitSettings,
@@ -42,8 +66,8 @@ export class RequestRateLimits {
     namespace: string,
     now: () => number = Date.now,
   ) {
-    this.local = new WindowCounter(settings.rateLimitWindowMs, MAX_LOCAL_KEYS, now);
-    this.shared = redis && new SharedCounts(new RedisWindow(redis, settings.rateLimitWindowMs), MAX_LOCAL_KEYS, now);
+    this.local = new WindowCounter(settings.rateLimitWindowMs, RATE_COUNTS_MAX_BYTES, now);
+    this.shared = redis && new SharedCounts(new RedisWindow(redis, settings.rateLimitWindowMs), SHARED_COUNTS_MAX_BYTES, now);
     this.prefix = `${namespace}:rl:`;
   }
 
@@ -51,15 +75,20 @@ export class RequestRateLimits {
     return this.settings.rateLimitPerToken > 0 || this.settings.rateLimitPerIp > 0;
   }
 
+  get memoBytes(): RateLimitMemoBytes {
+    return { tokenKeys: this.tokenKeys.calculatedSize, counts: this.local.bytes, sharedCounts: this.shared?.bytes ?? 0 };
+  }
+
   private checksFor(request: IncomingMessage): Check[] {
     const checks: Check[] = [];
-    const authorization = request.headers.authorization?.trim();
-    if (this.settings.rateLimitPerToken > 0 && authorization) {
+    const credentials = this.settings.rateLimitPerToken > 0 ? credentialsOf(request.headers.authorization) : undefined;
+    // A refused header gets its 401 without a lookup; the per-address limit counts it.
+    if (credentials?.kind === 'bearer') {
       // A digest, not the token: Redis (and its dumps) never hold a credential.
-      let key = this.tokenKeys.get(authorization);
+      let key = this.tokenKeys.get(credentials.token);
       if (key === undefined) {
-        key = `${this.prefix}t:${createHash('sha256').update(authorization).digest('base64url')}`;
-        this.tokenKeys.set(authorization, key);
+        key = `${this.prefix}t:${createHash('sha256').update(credentials.token).digest('base64url')}`;
+        this.tokenKeys.set(credentials.token, key);
       }
       checks.push({ key, limit: this.settings.rateLimitPerToken, scope: 'token' });
     }

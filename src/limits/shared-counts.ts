@@ -6,6 +6,7 @@
 // matters: what other instances admitted in the last round trip can only ever be admitted under it.
 // A round trip per request cost cache hits about a quarter of their throughput (README "Speed").
 import { LRUCache } from 'lru-cache';
+import { rateKeyBytes } from './rate-key-bytes.js';
 import type { RedisWindow } from './redis-window.js';
 import type { Counted } from './window-counter.js';
 
@@ -35,11 +36,16 @@ export class SharedCounts {
 
   constructor(
     private readonly redis: RedisWindow,
-    maxKeys: number,
+    maxBytes: number,
     private readonly now: () => number = Date.now,
     private readonly onFlushFailed: () => void = () => {},
   ) {
-    this.states = new LRUCache({ max: maxKeys });
+    this.states = new LRUCache({ maxSize: maxBytes, sizeCalculation: (_, key) => rateKeyBytes(key) });
+  }
+
+  /** Bytes held by the per-key estimates, as counted against the budget. */
+  get bytes(): number {
+    return this.states.calculatedSize;
   }
 
   private stateOf(key: string, now: number): KeyState {

@@ -1,8 +1,9 @@
 // Fixed-window request counters in process: the fallback when Redis is absent or unavailable.
-// Counters live in an LRU with a fixed number of entries, so a flood of distinct keys (addresses,
-// made-up tokens) costs bounded memory; an evicted key starts its window again, which only
-// loosens the limit while that many keys are active at once.
+// Counters live in an LRU with a byte budget, so a flood of distinct keys (addresses, made-up
+// tokens) costs bounded memory; an evicted key starts its window again, which only loosens the
+// limit while that many keys are active at once.
 import { LRUCache } from 'lru-cache';
+import { rateKeyBytes } from './rate-key-bytes.js';
 
 interface Window {
   count: number;
@@ -21,10 +22,15 @@ export class WindowCounter {
 
   constructor(
     private readonly windowMs: number,
-    maxKeys: number,
+    maxBytes: number,
     private readonly now: () => number = Date.now,
   ) {
-    this.windows = new LRUCache({ max: maxKeys });
+    this.windows = new LRUCache({ maxSize: maxBytes, sizeCalculation: (_, key) => rateKeyBytes(key) });
+  }
+
+  /** Bytes held, as counted against the budget. */
+  get bytes(): number {
+    return this.windows.calculatedSize;
   }
 
   /** Counts one request for `key` in its current window. */

@@ -175,6 +175,9 @@ export function createMetrics(options: MetricsOptions = {}) {
     memoryCacheBytes: () => 0,
     entityCacheEntries: () => 0,
     requestMemoEntries: () => 0,
+    /** Bytes of the byte-bounded memos of token checks and rate limits, by memo. */
+    /** Whether this instance hears token revocations (its cached token checks are trusted). */
+    tokenRevocationsHeard: () => 1,
     poolLoad: (): Array<{ database: string; size: number; running: number; waiting: number }> => [],
     viewBacklog: async (): Promise<Array<{ buffer: string; count: number; oldest: Date | undefined }>> => [],
   };
@@ -265,11 +268,19 @@ export function createMetrics(options: MetricsOptions = {}) {
   const memoSizes = new Map<string, () => number>();
   new Gauge({
     name: 'cardfile_memo_bytes',
-    help: 'Bytes held by each bounded per-process memo (parsed requests, document facts, persisted queries, ...), as counted against its bound.',
+    help: 'Bytes held by each bounded per-process memo (parsed requests, document facts, persisted queries, token checks, rate-limit keys and counts), as counted against its bound.',
     labelNames: ['memo'] as const,
     registers: [registry],
     collect() {
       for (const [memo, bytes] of memoSizes) this.set({ memo }, bytes());
+    },
+  });
+  new Gauge({
+    name: 'cardfile_token_revocations_heard',
+    help: '1 while this instance hears token revocations as they commit (its cached token checks are used), 0 while it does not (every token is read from the database).',
+    registers: [registry],
+    collect() {
+      this.set(sources.tokenRevocationsHeard());
     },
   });
   const persistedQueryRegistrations = new Counter({

@@ -1,6 +1,6 @@
 import { eq, sql } from 'drizzle-orm';
 import type { Database } from '../client.js';
-import { apiTokens, contacts, type Role, type WorkspaceRow, workspaces } from '../schema.js';
+import { contacts, type WorkspaceRow, workspaces } from '../schema.js';
 
 export async function findWorkspaceByName(db: Database, name: string): Promise<WorkspaceRow | undefined> {
   const [row] = await db.select().from(workspaces).where(eq(workspaces.name, name));
@@ -10,25 +10,6 @@ export async function findWorkspaceByName(db: Database, name: string): Promise<W
 export async function findOrCreateWorkspace(db: Database, name: string): Promise<WorkspaceRow> {
   await db.insert(workspaces).values({ name }).onConflictDoNothing();
   return (await findWorkspaceByName(db, name))!;
-}
-
-export interface TokenGrant {
-  workspaceId: number;
-  workspaceName: string;
-  role: Role;
-}
-
-export async function findTokenGrant(db: Database, tokenHash: string): Promise<TokenGrant | undefined> {
-  const [row] = await db
-    .select({ workspaceId: workspaces.id, workspaceName: workspaces.name, role: apiTokens.role })
-    .from(apiTokens)
-    .innerJoin(workspaces, eq(workspaces.id, apiTokens.workspaceId))
-    .where(eq(apiTokens.tokenHash, tokenHash));
-  return row;
-}
-
-export async function insertToken(db: Database, workspaceId: number, tokenHash: string, role: Role): Promise<void> {
-  await db.insert(apiTokens).values({ workspaceId, tokenHash, role });
 }
 
 /**

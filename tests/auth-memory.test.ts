@@ -6,6 +6,9 @@ import { randomBytes } from 'node:crypto';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PERSISTED_QUERIES_MAX_BYTES } from '../src/cache/persisted-queries.js';
+import { DOCUMENT_FACTS_MAX_BYTES } from '../src/graphql/document-facts.js';
+import { REQUEST_MEMO_MAX_BYTES } from '../src/http/request-memo.js';
 import { TOKEN_CHECKS_MAX_BYTES } from '../src/auth/viewer.js';
 import { RATE_COUNTS_MAX_BYTES, SHARED_COUNTS_MAX_BYTES, TOKEN_KEYS_MAX_BYTES } from '../src/limits/request-rate-limits.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
@@ -25,6 +28,9 @@ beforeAll(async () => {
 afterAll(() => server?.close());
 
 const budgets: Record<string, number> = {
+  'parsed-requests': REQUEST_MEMO_MAX_BYTES,
+  'document-facts': DOCUMENT_FACTS_MAX_BYTES,
+  'persisted-queries': PERSISTED_QUERIES_MAX_BYTES,
   'token-checks': TOKEN_CHECKS_MAX_BYTES,
   'rate-limit-token-keys': TOKEN_KEYS_MAX_BYTES,
   'rate-limit-counts': RATE_COUNTS_MAX_BYTES,

@@ -18,7 +18,7 @@ const SHA256_HEX = /^[0-9a-f]{64}$/;
 /** Apollo Server asks its persisted-query store for `apq:<hash>`. */
 const APOLLO_PREFIX = 'apq:';
 /** Documents registered here are at most MAX_QUERY_CHARS long; 20 MB holds thousands of them. */
-const NEAR_MAX_BYTES = 20_000_000;
+export const PERSISTED_QUERIES_MAX_BYTES = 20_000_000;
 /** Workspaces whose registrations this process counts when Redis cannot: bounded like every memo. */
 const LOCAL_COUNTED_WORKSPACES = 10_000;
 
@@ -47,7 +47,7 @@ export class PersistedQueries {
   constructor(private readonly options: PersistedQueriesOptions) {
     this.now = options.now ?? Date.now;
     this.near = new LRUCache<string, string>({
-      maxSize: NEAR_MAX_BYTES,
+      maxSize: PERSISTED_QUERIES_MAX_BYTES,
       sizeCalculation: (text) => text.length * 2 + 200,
       ttl: options.ttlSeconds * 1000,
       perf: { now: () => this.now() },

@@ -27,7 +27,7 @@ const NOTHING: DocumentFacts = { named: new Map(), sole: undefined };
  * name and kind per operation, names being at most a few dozen characters in any real document;
  * sized by what it holds, so a flood of documents with long names cannot grow it past the budget.
  */
-const MAX_BYTES = 4_000_000;
+export const DOCUMENT_FACTS_MAX_BYTES = 4_000_000;
 const ENTRY_OVERHEAD = 200;
 
 function factsOf(text: string): DocumentFacts {
@@ -50,7 +50,7 @@ function sizeOf(facts: DocumentFacts): number {
 }
 
 export class DocumentFactsMemo {
-  private readonly facts = new LRUCache<string, DocumentFacts>({ maxSize: MAX_BYTES, sizeCalculation: sizeOf });
+  private readonly facts = new LRUCache<string, DocumentFacts>({ maxSize: DOCUMENT_FACTS_MAX_BYTES, sizeCalculation: sizeOf });
 
   /**
    * The facts of `text`, whose sha256 is `hash`. The caller vouches for that: it computed the

@@ -23,12 +23,12 @@ const MAX_TEXT_LENGTH = 16_384;
  * read as a leak until it was full. Only queries are remembered (see graphql-handler.ts).
  */
 const MAX_ENTRIES = 10_000;
-const MAX_BYTES = 16_000_000;
+export const REQUEST_MEMO_MAX_BYTES = 16_000_000;
 
 export class RequestMemo {
   private readonly entries = new LRUCache<string, ParsedRequest>({
     max: MAX_ENTRIES,
-    maxSize: MAX_BYTES,
+    maxSize: REQUEST_MEMO_MAX_BYTES,
     // The key, and the parsed parameters (about as long again, plus the objects that hold them).
     sizeCalculation: (_, text) => text.length * 2 + 512,
   });

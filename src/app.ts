@@ -42,6 +42,7 @@ import { queryCostPlugin } from './graphql/limits/query-cost.js';
 import { shapeRules } from './graphql/limits/shape-rules.js';
 import { RequestRateLimits } from './limits/request-rate-limits.js';
 import { WritePositions } from './db/replicas/write-positions.js';
+import { AfterWrite } from './cache/after-write.js';
 
 export interface App {
   /** Starts listening; resolves with the base URL (http://host:port). */
@@ -162,7 +163,9 @@ export async function createApp(config: Config, database: DatabaseHandle, logger
     if (name) publishedNames.set(hash, name);
   }
   await warmPersistedQueries(cache.apq, persistedDocuments);
-  const views = createViewCounting(config, db, cache, metrics, logger);
+  // Mutations and the view flusher alike: write position, purge, write-through.
+  const afterWrite = new AfterWrite({ recordWritePosition: (workspaceId) => reads.afterWrite(workspaceId), responses: cache.responses, entities: cache.entities });
+  const views = createViewCounting(config, db, cache, afterWrite, metrics, logger);
 
   const rateLimits = new RequestRateLimits(config.limits, cache.redis, config.cacheNamespace);
   const memo = new RequestMemo();
@@ -209,12 +212,7 @@ export async function createApp(config: Config, database: DatabaseHandle, logger
         onBatch: (loader, size) => metrics.loaderBatch.observe({ loader }, size),
         loaderMaxBatchSize: config.loaderMaxBatchSize,
         entities: cache.entities,
-        invalidate: async (workspaceId, tags, written) => {
-          // Read-your-writes: recorded before the purge, so no reader can see the purge and not this.
-          await reads.afterWrite(workspaceId);
-          const stamp = await cache.responses.invalidate(workspaceId, tags);
-          for (const { type, row } of written) await cache.entities?.writeThrough(workspaceId, type, [row], stamp);
-        },
+        invalidate: (workspaceId, tags, written) => afterWrite.committed(workspaceId, tags, written),
         recordView: (workspaceId, contactId) => views.recorder.record(workspaceId, contactId),
       });
     },

@@ -1,16 +1,12 @@
 // The per-request context every resolver receives.
 import type { Viewer } from '../auth/viewer.js';
-import type { EntityType } from '../cache/entity-cache.js';
+import type { WrittenRow } from '../cache/after-write.js';
 import type { Database } from '../db/client.js';
 import { forbidden, unauthenticated } from '../errors.js';
 import type { WorkspaceLoaders } from '../loaders/workspace-loaders.js';
 import type { RequestTrace } from '../observability/request-trace.js';
 
-/** A row a mutation wrote, for the entity cache to keep (write-through). */
-export interface WrittenRow {
-  type: EntityType;
-  row: { id: number };
-}
+export type { WrittenRow };
 
 /** Everything a resolver may touch, bound to the caller's workspace. */
 export interface WorkspaceScope {

@@ -1,11 +1,13 @@
 // The write-behind of contact views: every instance runs one flusher, which moves buffered views
 // (from the Redis stream and from the PostgreSQL buffer) into contacts.view_count in batches, then
-// purges the cached responses that show the counts it changed.
+// takes the after-write path every writer takes (src/cache/after-write.ts) for the contacts whose
+// counts changed: their workspace's write position is recorded, then what shows them is purged.
 //
 // Nothing here can count a view twice: a batch is counted by one statement that also records the
 // view ids it counted (src/db/repositories/views.ts), and stream entries are acknowledged only
 // after that statement has committed. A crash in between leaves the entries pending; whoever reads
 // them again (this consumer on its next flush, another after XAUTOCLAIM) finds them counted.
+import type { AfterWrite } from '../cache/after-write.js';
 import { tag } from '../cache/keys.js';
 import type { Database } from '../db/client.js';
 import {
@@ -32,8 +34,12 @@ export interface ViewFlusherOptions {
   batchSize: number;
   /** Pending stream entries idle this long belong to a dead or stuck consumer and are claimed. */
   claimIdleMs: number;
-  /** The response cache's purge (ResponseCache.invalidate). */
-  invalidate: (workspaceId: number, tags: string[]) => Promise<void>;
+  /**
+   * The after-write path, once per workspace per batch. No rows are written through: the count
+   * statement returns ids only, and a row read again after it could already be older than a
+   * concurrent edit's; the purge retires the cached rows, and the next read loads them.
+   */
+  afterWrite: Pick<AfterWrite, 'committed'>;
   logger: Logger;
   events?: {
     flushed(count: number): void;
@@ -154,9 +160,12 @@ export class ViewFlusher {
     }
   }
 
-  /** After a batch committed: one purge per workspace, of every contact whose count changed. */
+  /**
+   * After a batch committed: the after-write path once per workspace, for every contact whose
+   * count changed. The batch counts as flushed only then: once `flushed` is told, no read of those
+   * contacts, on any instance or replica, answers with the count from before it.
+   */
   private async counted(result: CountResult): Promise<void> {
-    if (result.taken > 0) this.options.events?.flushed(result.taken);
     const byWorkspace = new Map<number, CountedContact[]>();
     for (const contact of result.counted) {
       const list = byWorkspace.get(contact.workspaceId) ?? [];
@@ -165,11 +174,12 @@ export class ViewFlusher {
     }
     await Promise.all(
       [...byWorkspace].map(([workspaceId, contacts]) =>
-        this.options
-          .invalidate(workspaceId, contacts.map((contact) => tag.contact(contact.contactId)))
+        this.options.afterWrite
+          .committed(workspaceId, contacts.map((contact) => tag.contact(contact.contactId)))
           .catch((error: unknown) => this.options.logger.warn({ err: { message: messageOf(error) } }, 'purging viewed contacts failed')),
       ),
     );
+    if (result.taken > 0) this.options.events?.flushed(result.taken);
   }
 
   /**

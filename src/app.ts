@@ -43,6 +43,8 @@ import { shapeRules } from './graphql/limits/shape-rules.js';
 import { RequestRateLimits } from './limits/request-rate-limits.js';
 import { WritePositions } from './db/replicas/write-positions.js';
 import { AfterWrite } from './cache/after-write.js';
+import { cursorCodecOnce } from './graphql/cursor-codec.js';
+import { CURSOR_KEY, sharedKey } from './db/repositories/server-keys.js';
 
 export interface App {
   /** Starts listening; resolves with the base URL (http://host:port). */
@@ -166,6 +168,8 @@ export async function createApp(config: Config, database: DatabaseHandle, logger
   // Mutations and the view flusher alike: write position, purge, write-through.
   const afterWrite = new AfterWrite({ recordWritePosition: (workspaceId) => reads.afterWrite(workspaceId), responses: cache.responses, entities: cache.entities });
   const views = createViewCounting(config, db, cache, afterWrite, metrics, logger);
+  // Every instance seals cursors with the key kept in the database (made by the first to need it).
+  const cursors = cursorCodecOnce(() => sharedKey(db, CURSOR_KEY));
 
   const rateLimits = new RequestRateLimits(config.limits, cache.redis, config.cacheNamespace);
   const memo = new RequestMemo();
@@ -214,6 +218,7 @@ export async function createApp(config: Config, database: DatabaseHandle, logger
         entities: cache.entities,
         invalidate: (workspaceId, tags, written) => afterWrite.committed(workspaceId, tags, written),
         recordView: (workspaceId, contactId) => views.recorder.record(workspaceId, contactId),
+        cursors,
       });
     },
   });

@@ -2,6 +2,7 @@
 import type { Viewer } from '../auth/viewer.js';
 import type { WrittenRow } from '../cache/after-write.js';
 import type { Database } from '../db/client.js';
+import type { CursorCodec } from './cursor-codec.js';
 import { forbidden, unauthenticated } from '../errors.js';
 import type { WorkspaceLoaders } from '../loaders/workspace-loaders.js';
 import type { RequestTrace } from '../observability/request-trace.js';
@@ -18,6 +19,8 @@ export interface WorkspaceScope {
   dependsOn: (tag: string) => void;
   /** After a write commits: purges every cached response depending on these tags, everywhere. */
   invalidate: (tags: string[], written?: WrittenRow[]) => Promise<void>;
+  /** What seals this server's cursors (the key every instance shares; pagination.ts `cursorsFor`). */
+  cursors: () => Promise<CursorCodec>;
   /** Buffers one view of a contact of this workspace (src/views/); resolves once it is durable. */
   recordView: (contactId: number) => Promise<void>;
 }

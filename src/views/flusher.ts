@@ -17,6 +17,7 @@ import {
   countStreamViews,
   pruneAppliedViews,
 } from '../db/repositories/views.js';
+import { messageWithoutValues } from '../observability/error-text.js';
 import type { Logger } from '../observability/logger.js';
 import type { StreamEntry, ViewStream } from './view-stream.js';
 
@@ -45,12 +46,6 @@ export interface ViewFlusherOptions {
     flushed(count: number): void;
     failed(buffer: 'redis' | 'postgres'): void;
   };
-}
-
-/** The driver's message: Drizzle's own error carries the statement and its parameters. */
-function messageOf(error: unknown): string {
-  const cause = (error as { cause?: { message?: string } })?.cause;
-  return cause?.message ?? (error as Error)?.message ?? String(error);
 }
 
 export class ViewFlusher {
@@ -94,7 +89,7 @@ export class ViewFlusher {
     if (Date.now() >= this.nextPruneAt) {
       this.nextPruneAt = Date.now() + PRUNE_EVERY_MS;
       await pruneAppliedViews(this.options.db, APPLIED_RETENTION_MS).catch((error: unknown) =>
-        this.options.logger.warn({ err: { message: messageOf(error) } }, 'pruning counted view ids failed'),
+        this.options.logger.warn({ err: { message: messageWithoutValues(error) } }, 'pruning counted view ids failed'),
       );
     }
     return { taken: fromStream + fromTable, more: fromStream >= batchSize || fromTable >= batchSize };
@@ -106,7 +101,7 @@ export class ViewFlusher {
       entries = await this.nextEntries(stream);
     } catch (error) {
       // Redis is down or slow: the entries wait there, and new views go to PostgreSQL meanwhile.
-      this.options.logger.debug({ err: { message: messageOf(error) } }, 'view stream unavailable');
+      this.options.logger.debug({ err: { message: messageWithoutValues(error) } }, 'view stream unavailable');
       return 0;
     }
     if (entries.length === 0) return 0;
@@ -120,7 +115,7 @@ export class ViewFlusher {
       this.ownPending = false;
     } catch (error) {
       this.options.events?.failed('redis');
-      this.options.logger.warn({ err: { message: messageOf(error) }, entries: entries.length }, 'view flush failed; will retry');
+      this.options.logger.warn({ err: { message: messageWithoutValues(error) }, entries: entries.length }, 'view flush failed; will retry');
       return 0;
     }
     return entries.length;
@@ -141,7 +136,7 @@ export class ViewFlusher {
         this.nextClaimAt = Date.now() + claimIdleMs / 2;
         await stream
           .forgetIdleConsumers(claimIdleMs * 10)
-          .catch((error: unknown) => this.options.logger.debug({ err: { message: messageOf(error) } }, 'forgetting idle consumers failed'));
+          .catch((error: unknown) => this.options.logger.debug({ err: { message: messageWithoutValues(error) } }, 'forgetting idle consumers failed'));
       }
       if (claimed.entries.length > 0) return claimed.entries;
     }
@@ -155,7 +150,7 @@ export class ViewFlusher {
       return result.taken;
     } catch (error) {
       this.options.events?.failed('postgres');
-      this.options.logger.warn({ err: { message: messageOf(error) } }, 'view flush from PostgreSQL failed; will retry');
+      this.options.logger.warn({ err: { message: messageWithoutValues(error) } }, 'view flush from PostgreSQL failed; will retry');
       return 0;
     }
   }
@@ -176,7 +171,7 @@ export class ViewFlusher {
       [...byWorkspace].map(([workspaceId, contacts]) =>
         this.options.afterWrite
           .committed(workspaceId, contacts.map((contact) => tag.contact(contact.contactId)))
-          .catch((error: unknown) => this.options.logger.warn({ err: { message: messageOf(error) } }, 'purging viewed contacts failed')),
+          .catch((error: unknown) => this.options.logger.warn({ err: { message: messageWithoutValues(error) } }, 'purging viewed contacts failed')),
       ),
     );
     if (result.taken > 0) this.options.events?.flushed(result.taken);

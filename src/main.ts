@@ -3,6 +3,8 @@ import { createApp } from './app.js';
 import { loadConfig } from './config.js';
 import { openConfiguredDatabase } from './db/open.js';
 import { heapBudget, heapBudgetWarning } from './observability/heap-budget.js';
+import { StoreInUse } from './db/store-lock.js';
+import { messageWithoutValues } from './observability/error-text.js';
 import { createLogger } from './observability/logger.js';
 
 const config = loadConfig();
@@ -17,6 +19,23 @@ async function main() {
     database.kind === 'pglite' ? await (await import('./demo.js')).ensureDemoWorkspace(config, database.db, logger) : undefined;
   const app = await createApp(config, database, logger);
   const url = await app.listen();
+
+  // Before the banner: whoever reads it may send SIGTERM at once, and must get the graceful stop.
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    // Readiness flips first and requests are still served, so that a load balancer takes this
+    // instance out before it stops listening; then in-flight requests finish and the buffered
+    // views are counted.
+    logger.info(`${signal}: draining (readiness 503), then finishing in-flight requests`);
+    await app.drain();
+    await app.close();
+    await database.close();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
 
   const replicas = database.replicas?.names.length ?? 0;
   const storage =
@@ -34,25 +53,12 @@ async function main() {
         `-d '{"query":"{ contacts(first: 3) { totalCount edges { node { firstName lastName company { name } } } } }"}'`,
     );
   }
-
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    // Readiness flips first and requests are still served, so that a load balancer takes this
-    // instance out before it stops listening; then in-flight requests finish and the buffered
-    // views are counted.
-    logger.info(`${signal}: draining (readiness 503), then finishing in-flight requests`);
-    await app.drain();
-    await app.close();
-    await database.close();
-    process.exit(0);
-  };
-  process.on('SIGTERM', () => void stop('SIGTERM'));
-  process.on('SIGINT', () => void stop('SIGINT'));
 }
 
 main().catch((error: unknown) => {
-  logger.fatal({ err: { name: (error as Error)?.name, message: (error as Error)?.message } }, 'cardfile could not start');
+  // Said plainly as well: whoever started this must stop the other process first.
+  if (error instanceof StoreInUse) process.stderr.write(`${error.message}\n`);
+  const message = error instanceof StoreInUse ? error.message : messageWithoutValues(error);
+  logger.fatal({ err: { name: (error as Error)?.name, message } }, 'cardfile could not start');
   process.exit(1);
 });

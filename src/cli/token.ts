@@ -1,9 +1,8 @@
 // npm run token -- --workspace NAME --role reader|editor
 // Prints a new API token, alone, on stdout. Only its hash is stored.
 import { isRole, issueToken } from '../auth/tokens.js';
-import { loadConfig } from '../config.js';
-import { openConfiguredDatabase } from '../db/open.js';
 import { fail, readOptions } from './args.js';
+import { openStoreForScript } from './open-store.js';
 
 const usage = 'npm run token -- --workspace NAME --role reader|editor';
 const options = readOptions(usage, { workspace: { type: 'string' }, role: { type: 'string' } });
@@ -11,7 +10,7 @@ if (!options.workspace) fail(usage, '--workspace is required.');
 const role = options.role ?? '';
 if (!isRole(role)) fail(usage, '--role must be reader or editor.');
 
-const database = await openConfiguredDatabase(loadConfig());
+const database = await openStoreForScript();
 try {
   console.log(await issueToken(database.db, options.workspace, role));
 } catch (error) {

@@ -250,6 +250,7 @@ export async function createApp(config: Config, database: DatabaseHandle, logger
     },
     (error: unknown) => logger.warn({ err: { name: (error as Error)?.name } }, 'cache warming stopped'),
   );
+  slowStatements.quietUntil(warming);
 
   const server = createHttpServer({ graphql: graphql.handle, ready, status: statusSampler && createStatusRoute(statusSampler), draining: () => drain.draining, rum: createRumHandler(config, metrics.rum, now) }, metrics, errors);
   server.keepAliveTimeout = 65_000;

@@ -16,7 +16,8 @@ export const DEFAULT_PAGE_SIZE = 20;
 export const MAX_PAGE_SIZE = 100;
 /**
  * Longest text sort value a cursor may hold, in characters: the API's names make at most 201
- * (last name, space, first name, 100 each), company names 200.
+ * (last name, space, first name, 100 each), company names 200. (A longer name written behind the
+ * API's back gets a cursor that is refused: paging stops there rather than the bound going.)
  */
 export const MAX_SORT_TEXT_LENGTH = 300;
 /** Enough for a sealed cursor of the longest text value, every character escaped. */

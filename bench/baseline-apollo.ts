@@ -8,12 +8,16 @@ import { createViewerResolver } from '../src/auth/viewer.js';
 import { openDatabase } from '../src/db/client.js';
 import type { RequestContext } from '../src/graphql/context.js';
 import { createRequestContext, newExecutionRecord } from '../src/graphql/request-context.js';
+import { CURSOR_KEY, sharedKey } from '../src/db/repositories/server-keys.js';
+import { cursorCodecOnce } from '../src/graphql/cursor-codec.js';
 import { buildSchema } from '../src/graphql/schema.js';
 
 const port = Number(process.env.PORT);
 // cardfile's defaults for the pool, the DataLoader batch size and the token check.
 const database = await openDatabase({ kind: 'postgres', url: process.env.DATABASE_URL!, poolMax: 10 });
 const resolveViewer = createViewerResolver(database.db, 30_000);
+// The cursors cardfile issues, from the same shared key.
+const cursors = cursorCodecOnce(() => sharedKey(database.db, CURSOR_KEY));
 
 const apollo = new ApolloServer<RequestContext>({ schema: buildSchema(), introspection: false });
 await startStandaloneServer(apollo, {
@@ -25,6 +29,7 @@ await startStandaloneServer(apollo, {
       // No caching to purge, and the page under test records no views.
       invalidate: async () => {},
       recordView: async () => {},
+      cursors,
     }),
 });
 

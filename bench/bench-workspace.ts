@@ -7,7 +7,9 @@ import type { DatabaseHandle } from '../src/db/client.js';
 import { openConfiguredDatabase } from '../src/db/open.js';
 import { seedWorkspace } from '../src/db/seed.js';
 import { toGlobalId } from '../src/graphql/global-id.js';
-import { cursorScope, encodeCursor } from '../src/graphql/pagination.js';
+import { CURSOR_KEY, sharedKey } from '../src/db/repositories/server-keys.js';
+import { CursorCodec } from '../src/graphql/cursor-codec.js';
+import { listCursors } from '../src/graphql/pagination.js';
 
 /** How many contacts the mixed scenario reads and writes (Zipf over them, by id). */
 const POPULAR_CONTACTS = 1000;
@@ -109,8 +111,10 @@ export async function prepareWorkspace(name: string, target: number, log: (line:
        order by name_key, id offset $2 limit 1`,
       [id, Math.floor(contacts * 0.9)],
     );
-    // The cursor cardfile itself issues for that row in the default ordering (NAME ASC, no filter).
-    const deepCursor = encodeCursor(cursorScope('contacts', 'NAME', 'ASC', {}), { value: deep!.name_key, id: deep!.id });
+    // The cursor cardfile itself issues for that row in the default ordering (NAME ASC, no filter),
+    // sealed with the key its servers share.
+    const cursors = listCursors(new CursorCodec(await sharedKey(database.db, CURSOR_KEY)), id, 'contacts', 'NAME', 'ASC', {});
+    const deepCursor = cursors.encode({ value: deep!.name_key, id: deep!.id });
 
     const [version] = await database.query<{ server_version: string }>('show server_version');
 

@@ -50,6 +50,9 @@ import { queryCostPlugin } from './graphql/limits/query-cost.js';
 import { shapeRules } from './graphql/limits/shape-rules.js';
 import { RequestRateLimits } from './limits/request-rate-limits.js';
 import { WritePositions } from './db/replicas/write-positions.js';
+import { AfterWrite } from './cache/after-write.js';
+import { cursorCodecOnce } from './graphql/cursor-codec.js';
+import { CURSOR_KEY, sharedKey } from './db/repositories/server-keys.js';
 
 export interface App {
   /** Starts listening; resolves with the base URL (http://host:port). */
@@ -198,7 +201,11 @@ export async function createApp(config: Config, database: DatabaseHandle, logger
     const name = /^(?:query|mutation)\s+([A-Za-z_][A-Za-z0-9_]*)/.exec(document)?.[1];
     if (name) publishedNames.set(hash, name);
   }
-  const views = createViewCounting(config, db, cache, metrics, logger);
+  // Mutations and the view flusher alike: write position, purge, write-through.
+  const afterWrite = new AfterWrite({ recordWritePosition: (workspaceId) => reads.afterWrite(workspaceId), responses: cache.responses, entities: cache.entities });
+  const views = createViewCounting(config, db, cache, afterWrite, metrics, logger);
+  // Every instance seals cursors with the key kept in the database (made by the first to need it).
+  const cursors = cursorCodecOnce(() => sharedKey(db, CURSOR_KEY));
 
   const rateLimits = new RequestRateLimits(config.limits, cache.redis, config.cacheNamespace);
   metrics.watchMemo('token-checks', () => tokenChecks.bytes);
@@ -254,13 +261,9 @@ export async function createApp(config: Config, database: DatabaseHandle, logger
         onBatch: (loader, size) => metrics.loaderBatch.observe({ loader }, size),
         loaderMaxBatchSize: config.loaderMaxBatchSize,
         entities: cache.entities,
-        invalidate: async (workspaceId, tags, written) => {
-          // Read-your-writes: recorded before the purge, so no reader can see the purge and not this.
-          await reads.afterWrite(workspaceId);
-          const stamp = await cache.responses.invalidate(workspaceId, tags);
-          for (const { type, row } of written) await cache.entities?.writeThrough(workspaceId, type, [row], stamp);
-        },
+        invalidate: (workspaceId, tags, written) => afterWrite.committed(workspaceId, tags, written),
         recordView: (workspaceId, contactId) => views.recorder.record(workspaceId, contactId),
+        cursors,
       });
     },
   });
@@ -292,6 +295,7 @@ export async function createApp(config: Config, database: DatabaseHandle, logger
     },
     (error: unknown) => logger.warn({ err: { name: (error as Error)?.name } }, 'cache warming stopped'),
   );
+  slowStatements.quietUntil(warming);
 
   const bodies = new BodyBounds({ maxInFlightBytes: config.maxBodyBytesInFlight, readTimeoutMs: config.bodyReadTimeoutMs }, (reason) =>
     metrics.bodyRefusals.inc({ reason }),

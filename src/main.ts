@@ -5,6 +5,8 @@ import { loadConfig } from './config.js';
 import { firstQueryCurl } from './first-query.js';
 import { openConfiguredDatabase } from './db/open.js';
 import { heapBudget, heapBudgetWarning } from './observability/heap-budget.js';
+import { StoreInUse } from './db/store-lock.js';
+import { messageWithoutValues } from './observability/error-text.js';
 import { createLogger } from './observability/logger.js';
 
 const config = loadConfig();
@@ -20,20 +22,7 @@ async function main() {
   const app = await createApp(config, database, logger);
   const url = await app.listen();
 
-  const replicas = database.replicas?.names.length ?? 0;
-  const storage =
-    database.kind === 'pglite'
-      ? `embedded PGlite in ${config.dataDir}`
-      : replicas > 0
-        ? `PostgreSQL with ${replicas} read replica${replicas > 1 ? 's' : ''}`
-        : 'PostgreSQL';
-  console.log(`cardfile is serving ${url}/graphql (${storage})`);
-  if (demoToken) {
-    console.log(`demo editor token: ${config.dataDir}/demo-token`);
-    console.log('try it:');
-    console.log(`  ${firstQueryCurl(url, demoToken, config.persistedOnly, loadPersistedDocuments())}`);
-  }
-
+  // Before the banner: whoever reads it may send SIGTERM at once, and must get the graceful stop.
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
@@ -49,9 +38,26 @@ async function main() {
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
+
+  const replicas = database.replicas?.names.length ?? 0;
+  const storage =
+    database.kind === 'pglite'
+      ? `embedded PGlite in ${config.dataDir}`
+      : replicas > 0
+        ? `PostgreSQL with ${replicas} read replica${replicas > 1 ? 's' : ''}`
+        : 'PostgreSQL';
+  console.log(`cardfile is serving ${url}/graphql (${storage})`);
+  if (demoToken) {
+    console.log(`demo editor token: ${config.dataDir}/demo-token`);
+    console.log('try it:');
+    console.log(`  ${firstQueryCurl(url, demoToken, config.persistedOnly, loadPersistedDocuments())}`);
+  }
 }
 
 main().catch((error: unknown) => {
-  logger.fatal({ err: { name: (error as Error)?.name, message: (error as Error)?.message } }, 'cardfile could not start');
+  // Said plainly as well: whoever started this must stop the other process first.
+  if (error instanceof StoreInUse) process.stderr.write(`${error.message}\n`);
+  const message = error instanceof StoreInUse ? error.message : messageWithoutValues(error);
+  logger.fatal({ err: { name: (error as Error)?.name, message } }, 'cardfile could not start');
   process.exit(1);
 });

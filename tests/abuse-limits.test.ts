@@ -228,6 +228,9 @@ describe('schema exposure in production', () => {
     expect(refused.status).toBe(400);
     expect(refused.body.errors![0]!.extensions!.code).toBe('GRAPHQL_VALIDATION_FAILED');
     expect(refused.body.errors![0]!.extensions!.validationErrorCode).toBe('INTROSPECTION_DISABLED');
+    // In cardfile's terms: the variable that turns it on, not Apollo's constructor option.
+    expect(refused.body.errors![0]!.message).toContain('INTROSPECTION=true');
+    expect(refused.body.errors![0]!.message).not.toMatch(/introspection: true|ApolloServer/);
     // The full introspection query (Sandbox, codegen) passes the limits where it is allowed.
     expectAnswered(await open.graphql(getIntrospectionQuery(), undefined, workspace.reader));
     expectAnswered(await server.graphql(getIntrospectionQuery(), undefined, workspace.reader));

@@ -24,6 +24,7 @@ import { persistedQueryUrl } from './helpers/browser-fetch.js';
 import { counter } from './helpers/metrics.js';
 import { openSlowClient, requestHead, unchunk } from './helpers/slow-client.js';
 import { waitFor } from './helpers/wait-for.js';
+import { type CursorForger, cursorForger, flipByte } from './helpers/cursors.js';
 
 /** A request still unanswered after this long has hung. */
 const ANSWER_WITHIN_MS = 15_000;
@@ -142,6 +143,7 @@ type Category =
   | 'invalid UTF-8'
   | 'ids'
   | 'cursors'
+  | 'sealed cursors'
   | 'injection-looking strings'
   | 'unicode'
   | 'page sizes'
@@ -219,7 +221,9 @@ const ids = {
 const anchor = { firstName: 'Normal', lastName: 'Query' };
 /** The version of the contact the update cases change, as their own answers report it. */
 let targetVersion = 1;
-const cursors = { contacts: '', companies: '', notes: '', rivalContacts: '', searchContacts: '', companyContacts: '' };
+const cursors = { contacts: '', companies: '', notes: '', rivalContacts: '', rivalNotes: '', rivalCompanies: '', searchContacts: '', companyContacts: '', createdAt: '' };
+/** Seals with the server's own key (read from its database): forgeries that pass the seal. */
+let forger: CursorForger;
 
 async function data(query: string, variables: Record<string, unknown>, token: string) {
   const answer = await post(query, variables, token);
@@ -294,6 +298,15 @@ beforeAll(async () => {
   cursors.rivalContacts = rivalPage.contacts.edges[0].cursor;
   const rivalNote = await data('mutation ($id: ID!) { addNote(input: { contactId: $id, body: "rival note" }) { note { id } } }', { id: ids.rivalContact }, rival.editor);
   ids.rivalNote = rivalNote.addNote.note.id;
+  const rivalMore = await data(
+    'query ($id: ID!) { companies(first: 1) { edges { cursor } } contact(id: $id) { notes(first: 1) { edges { cursor } } } }',
+    { id: ids.rivalContact },
+    rival.reader,
+  );
+  cursors.rivalCompanies = rivalMore.companies.edges[0].cursor;
+  cursors.rivalNotes = rivalMore.contact.notes.edges[0].cursor;
+  cursors.createdAt = (await data('{ contacts(first: 1, orderBy: { field: CREATED_AT }) { edges { cursor } } }', {}, acme.reader)).contacts.edges[0].cursor;
+  forger = await cursorForger(server.db);
 });
 
 afterAll(() => server?.close());
@@ -737,7 +750,8 @@ add('ids', [
 const contactsAfter = (cursor: () => string, extra = '') => () =>
   post(`query ($c: String) { contacts(first: 2, after: $c${extra}) { edges { node { id } } } }`, { c: cursor() }, acme.reader);
 const forged = (value: unknown[]) => contactsAfter(() => asCursor(value));
-const realScope = () => (JSON.parse(Buffer.from(cursors.contacts, 'base64url').toString()) as unknown[])[0];
+// What a client can forge: the position in the clear, with the list's real scope (read here with the key).
+const realScope = () => forger.open(cursors.contacts)[0];
 add('cursors', [
   { name: 'a companies cursor for contacts', send: contactsAfter(() => cursors.companies), ...input('after') },
   { name: 'a notes cursor for contacts', send: contactsAfter(() => cursors.notes), ...input('after') },
@@ -750,15 +764,8 @@ add('cursors', [
   { name: 'a search’s cursor without the search', send: contactsAfter(() => cursors.searchContacts), ...input('after') },
   { name: 'a name cursor with DESC ordering', send: contactsAfter(() => cursors.contacts, ', orderBy: { field: NAME, direction: DESC }'), ...input('after') },
   { name: 'a cursor with a filter added', send: contactsAfter(() => cursors.contacts, ', filter: { search: "zz" }'), ...input('after') },
-  {
-    // A cursor carries a position, not a workspace: used elsewhere it only positions that
-    // workspace's own list.
-    name: 'another workspace’s cursor',
-    send: contactsAfter(() => cursors.rivalContacts),
-    answered: (result) => {
-      for (const edge of result.contacts.edges) expect(edge.node.id).not.toBe(ids.rivalContact);
-    },
-  },
+  // A cursor is issued for one workspace's list: another workspace's is refused, not reinterpreted.
+  { name: 'another workspace’s cursor', send: contactsAfter(() => cursors.rivalContacts), ...input('after') },
   { name: 'base64 noise as a cursor', send: contactsAfter(() => 'kV8xq0ZzTt3oLm2c'), ...input('after') },
   { name: 'a cursor with padding', send: contactsAfter(() => `${Buffer.from(cursors.contacts, 'base64url').toString('base64')}==`), ...input('after') },
   { name: 'a cursor of 1,025 characters', send: contactsAfter(() => 'A'.repeat(1_025)), ...input('after') },
@@ -776,6 +783,97 @@ add('cursors', [
   { name: 'a forged cursor of JSON null', send: contactsAfter(() => asCursor(null)), ...input('after') },
   { name: 'a cursor for Company.contacts from elsewhere', send: () => post('query ($id: ID!, $c: String) { company(id: $id) { contacts(first: 2, after: $c) { totalCount } } }', { id: ids.company, c: cursors.contacts }, acme.reader), ...input('after') },
   { name: 'a number for a cursor', send: read('query ($c: String) { contacts(after: $c) { totalCount } }', { c: 12 }), ...VARIABLE },
+]);
+
+// ---------------------------------------------------------------------------------------------
+// Sealed cursors (cursors are sealed with a key every instance reads from the database). A client
+// cannot make one, so these are forged with the server's own key (what one who stole it could
+// send), tampered with, or carried to another list, workspace or parent; each is refused naming
+// its argument, and no value in one reaches SQL unchecked (a NUL used to: a 500 from PostgreSQL).
+const sealedAfter = (contents: () => unknown, extra = '') => contactsAfter(() => forger.seal(contents()), extra);
+const scopeOf = (cursor: string) => forger.open(cursor)[0];
+const positionOf = (cursor: string) => forger.open(cursor);
+const createdAfter = (cursor: () => string) => () =>
+  post('query ($c: String) { contacts(first: 2, after: $c, orderBy: { field: CREATED_AT }) { totalCount } }', { c: cursor() }, acme.reader);
+const sealedCreated = (value: unknown) => createdAfter(() => forger.seal([scopeOf(cursors.createdAt), value, positionOf(cursors.createdAt)[2]]));
+const contactsBefore = (cursor: () => string) => () =>
+  post('query ($c: String) { contacts(last: 2, before: $c) { totalCount } }', { c: cursor() }, acme.reader);
+const pagedOverGet = (cursor: () => string) => () =>
+  get(
+    `query=${encodeURIComponent('query ($c: String) { contacts(first: 2, after: $c) { totalCount } }')}&variables=${encodeURIComponent(JSON.stringify({ c: cursor() }))}`,
+    acme.reader,
+  );
+const tampered = (change: (cursor: string) => string) => contactsAfter(() => change(cursors.contacts));
+const sealedBytes = () => Buffer.from(cursors.contacts, 'base64url').length;
+add('sealed cursors', [
+  // NUL and other text PostgreSQL or the sort cannot take.
+  { name: 'a sealed name with a NUL inside', send: sealedAfter(() => [scopeOf(cursors.contacts), 'query\u0000normal', 1]), ...input('after') },
+  { name: 'a sealed name that is a lone NUL', send: sealedAfter(() => [scopeOf(cursors.contacts), '\u0000', 1]), ...input('after') },
+  { name: 'a sealed name with a NUL, as before', send: () => contactsBefore(() => forger.seal([scopeOf(cursors.contacts), 'a\u0000', 1]))(), ...input('before') },
+  { name: 'a sealed name with a NUL, paged over GET', send: pagedOverGet(() => forger.seal([scopeOf(cursors.contacts), 'a\u0000b', 1])), ...input('after') },
+  { name: 'an unsealed position with a NUL in the name', send: () => forged([realScope(), 'query\u0000normal', 1])(), ...input('after') },
+  { name: 'a sealed name with a lone surrogate', send: sealedAfter(() => [scopeOf(cursors.contacts), 'abc\udc00', 1]), ...input('after') },
+  // Lengths.
+  { name: 'a sealed name of 301 characters', send: sealedAfter(() => [scopeOf(cursors.contacts), 'a'.repeat(301), 1]), ...input('after') },
+  { name: 'a sealed name of 10,000 characters', send: sealedAfter(() => [scopeOf(cursors.contacts), 'a'.repeat(10_000), 1]), ...input('after') },
+  { name: 'a cursor of 2,601 base64url characters', send: contactsAfter(() => 'A'.repeat(2_601)), ...input('after') },
+  { name: 'a cursor of 1 MB', send: contactsAfter(() => 'A'.repeat(1_000_000)), ...TOO_LARGE },
+  { name: 'the bare 16-byte tag of a cursor', send: tampered((cursor) => Buffer.from(cursor, 'base64url').subarray(0, 16).toString('base64url')), ...input('after') },
+  { name: 'an empty sealed payload', send: contactsAfter(() => forger.sealBytes(Buffer.alloc(0))), ...input('after') },
+  // Wrong types and shapes, sealed.
+  { name: 'a sealed number for the name', send: sealedAfter(() => [scopeOf(cursors.contacts), 7, 1]), ...input('after') },
+  { name: 'a sealed array for the name', send: sealedAfter(() => [scopeOf(cursors.contacts), ['a'], 1]), ...input('after') },
+  { name: 'a sealed object for the name', send: sealedAfter(() => [scopeOf(cursors.contacts), { $gt: '' }, 1]), ...input('after') },
+  { name: 'a sealed boolean for the id', send: sealedAfter(() => [scopeOf(cursors.contacts), 'a', true]), ...input('after') },
+  { name: 'a sealed string for the id', send: sealedAfter(() => [scopeOf(cursors.contacts), 'a', '1 or 1=1']), ...input('after') },
+  { name: 'a sealed id of 0', send: sealedAfter(() => [scopeOf(cursors.contacts), 'a', 0]), ...input('after') },
+  { name: 'a sealed negative id', send: sealedAfter(() => [scopeOf(cursors.contacts), 'a', -1]), ...input('after') },
+  { name: 'a sealed id of 2^53', send: sealedAfter(() => [scopeOf(cursors.contacts), 'a', 2 ** 53]), ...input('after') },
+  { name: 'a sealed fractional id', send: sealedAfter(() => [scopeOf(cursors.contacts), 'a', 2.5]), ...input('after') },
+  { name: 'a sealed object instead of an array', send: sealedAfter(() => ({ scope: scopeOf(cursors.contacts), value: 'a', id: 1 })), ...input('after') },
+  { name: 'a sealed array of two', send: sealedAfter(() => [scopeOf(cursors.contacts), 'a']), ...input('after') },
+  { name: 'a sealed array of four', send: sealedAfter(() => [scopeOf(cursors.contacts), 'a', 1, 1]), ...input('after') },
+  { name: 'sealed bytes that are not JSON', send: contactsAfter(() => forger.sealBytes(Buffer.from('not json'))), ...input('after') },
+  { name: 'sealed bytes that are not UTF-8', send: contactsAfter(() => forger.sealBytes(Buffer.from([0xc3, 0x28, 0xff]))), ...input('after') },
+  { name: 'a sealed unknown scope', send: sealedAfter(() => ['no-such-scope', 'a', 1]), ...input('after') },
+  // Instants.
+  { name: 'a sealed instant as a string', send: sealedCreated('2025-01-01'), ...input('after') },
+  { name: 'a sealed fractional instant', send: sealedCreated(1.5), ...input('after') },
+  { name: 'a sealed instant before year 1', send: sealedCreated(Date.parse('0001-01-01T00:00:00.000Z') - 1), ...input('after') },
+  { name: 'a sealed instant after year 9999', send: sealedCreated(Date.parse('9999-12-31T23:59:59.999Z') + 1), ...input('after') },
+  { name: 'a sealed instant at JavaScript’s earliest date', send: sealedCreated(-8.64e15), ...input('after') },
+  { name: 'a sealed null instant', send: sealedCreated(null), ...input('after') },
+  // Tampered bytes and spellings of a real cursor.
+  { name: 'a cursor with its first byte flipped', send: tampered((cursor) => flipByte(cursor, 0)), ...input('after') },
+  { name: 'a cursor with its last tag byte flipped', send: tampered((cursor) => flipByte(cursor, 15)), ...input('after') },
+  { name: 'a cursor with its first text byte flipped', send: tampered((cursor) => flipByte(cursor, 16)), ...input('after') },
+  { name: 'a cursor with its last byte flipped', send: tampered((cursor) => flipByte(cursor, sealedBytes() - 1)), ...input('after') },
+  { name: 'a cursor one character short', send: tampered((cursor) => cursor.slice(0, -1)), ...input('after') },
+  { name: 'a cursor one byte short', send: tampered((cursor) => Buffer.from(cursor, 'base64url').subarray(0, -1).toString('base64url')), ...input('after') },
+  { name: 'a cursor with a byte appended', send: tampered((cursor) => Buffer.concat([Buffer.from(cursor, 'base64url'), Buffer.from([0])]).toString('base64url')), ...input('after') },
+  { name: 'a cursor with its tag moved to the end', send: tampered((cursor) => { const bytes = Buffer.from(cursor, 'base64url'); return Buffer.concat([bytes.subarray(16), bytes.subarray(0, 16)]).toString('base64url'); }), ...input('after') },
+  { name: 'a cursor in upper case', send: tampered((cursor) => cursor.toUpperCase()), ...input('after') },
+  { name: 'a cursor in standard base64', send: tampered((cursor) => Buffer.from(cursor, 'base64url').toString('base64')), ...input('after') },
+  { name: 'a cursor with a space inside', send: tampered((cursor) => `${cursor.slice(0, 10)} ${cursor.slice(10)}`), ...input('after') },
+  { name: 'a cursor with a newline after it', send: tampered((cursor) => `${cursor}\n`), ...input('after') },
+  { name: 'a cursor written twice', send: tampered((cursor) => cursor + cursor), ...input('after') },
+  { name: 'a cursor with stray bits in its last character', send: tampered((cursor) => `${cursor.slice(0, -1)}${String.fromCharCode(cursor.charCodeAt(cursor.length - 1) ^ 1)}`), ...input('after') },
+  // Carried elsewhere.
+  { name: 'another workspace’s cursor as before', send: () => contactsBefore(() => cursors.rivalContacts)(), ...input('before') },
+  { name: 'another workspace’s companies cursor', send: () => post('query ($c: String) { companies(first: 2, after: $c) { totalCount } }', { c: cursors.rivalCompanies }, acme.reader), ...input('after') },
+  {
+    name: 'another workspace’s notes cursor for a contact’s notes',
+    send: () => post('query ($id: ID!, $c: String) { contact(id: $id) { notes(first: 2, after: $c) { totalCount } } }', { id: ids.contact, c: cursors.rivalNotes }, acme.reader),
+    ...input('after'),
+  },
+  {
+    name: 'one contact’s notes cursor for another contact’s notes',
+    send: () => post('query ($id: ID!, $c: String) { contact(id: $id) { notes(first: 2, after: $c) { totalCount } } }', { id: ids.anchor, c: cursors.notes }, acme.reader),
+    ...input('after'),
+  },
+  { name: 'our cursor sent with a rival’s token', send: () => post('query ($c: String) { contacts(first: 2, after: $c) { totalCount } }', { c: cursors.contacts }, rival.reader), ...input('after') },
+  { name: 'a name cursor with CREATED_AT ordering', send: createdAfter(() => cursors.contacts), ...input('after') },
+  { name: 'a CREATED_AT cursor for the name ordering', send: contactsAfter(() => cursors.createdAt), ...input('after') },
 ]);
 
 // Injection-looking strings in every string argument and filter. SQL, JSON, templates, paths:

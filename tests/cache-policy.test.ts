@@ -12,6 +12,8 @@ import { loadPersistedDocuments } from '../src/cache/persisted-documents.js';
 import type { RequestContext } from '../src/graphql/context.js';
 import { buildSchema } from '../src/graphql/schema.js';
 import { createRequestContext, newExecutionRecord } from '../src/graphql/request-context.js';
+import { CURSOR_KEY, sharedKey } from '../src/db/repositories/server-keys.js';
+import { cursorCodecOnce } from '../src/graphql/cursor-codec.js';
 import { createWorkspace, startTestServer, type TestServer, type Workspace } from './helpers/server.js';
 
 let server: TestServer;
@@ -41,6 +43,8 @@ afterAll(async () => {
 });
 
 /** What stock Apollo (its cache-control plugin, same schema and resolvers) answers with. */
+const stockCursors = cursorCodecOnce(() => sharedKey(server.db, CURSOR_KEY));
+
 async function stockHeader(query: string, variables: Record<string, unknown>): Promise<string | undefined> {
   const resolveViewer = createViewerResolver(server.db, 0);
   const viewer = (await resolveViewer(`Bearer ${acme.reader}`))!;
@@ -52,6 +56,7 @@ async function stockHeader(query: string, variables: Record<string, unknown>): P
         loaderMaxBatchSize: 1000,
         invalidate: async () => {},
         recordView: async () => {},
+        cursors: stockCursors,
       }),
   });
   return result.headers.get('cache-control');

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningServer, startServerProcess } from './helpers/processes.js';
+import { waitFor } from './helpers/wait-for.js';
 
 const exec = promisify(execFile);
 const DEMO_CONTACTS = 150;
@@ -77,4 +78,31 @@ describe('the embedded first start', () => {
       expect(await again.stop()).toBe(0);
     }
   });
+});
+
+describe('the first start’s log', () => {
+  it('has no slow-statement warnings for start-up work (migrations, the demo seed, cache warming), and has them for requests', async () => {
+    const freshDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cardfile-embedded-slow-'));
+    // Every statement counts as slow: whatever start-up ran that the log would show, it shows.
+    const server = await startServerProcess({ DATA_DIR: freshDir, PORT: '0', DEMO_CONTACTS: '30', SLOW_QUERY_MS: '0', LOG_LEVEL: 'info' });
+    let output = server.banner;
+    server.child.stdout!.on('data', (chunk) => (output += chunk));
+    const slowLines = () => output.split('\n').filter((line) => line.includes('"slow SQL statement"'));
+    try {
+      await waitFor('cache warming to end', async () => output, (text) => /cache warmed with \d+ responses/.test(text));
+      expect(slowLines()).toEqual([]);
+
+      const token = fs.readFileSync(path.join(freshDir, 'demo-token'), 'utf8').trim();
+      const answer = await fetch(`${server.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ query: '{ contacts(first: 2, filter: { search: "an" }) { totalCount } }' }),
+      });
+      expect(answer.status).toBe(200);
+      await waitFor('the request’s statements to be logged', async () => slowLines(), (found) => found.some((line) => line.includes('like')));
+    } finally {
+      expect(await server.stop()).toBe(0);
+      fs.rmSync(freshDir, { recursive: true, force: true });
+    }
+  }, 240_000);
 });

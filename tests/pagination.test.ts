@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findWorkspaceByName } from '../src/db/repositories/workspaces.js';
 import { companies, contacts, contactTags, notes, tags } from '../src/db/schema.js';
 import { toGlobalId } from '../src/graphql/global-id.js';
+import { cursorForger, flipByte } from './helpers/cursors.js';
 import { createWorkspace, startTestServer, type TestServer, type Workspace } from './helpers/server.js';
 import { seededRandom } from './helpers/seeded-random.js';
 
@@ -546,8 +547,6 @@ describe('cursors are only honoured where they were issued', () => {
     const error = await refusal(CONTACT_PAGE, variables, reader());
     expect(error.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: argument });
   };
-  const decode = (cursor: string) => JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  const encode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
   it('refuses a cursor from another ordering or direction', async () => {
     const byName = (await page({ first: 3 })).pageInfo.endCursor!;
@@ -623,42 +622,108 @@ describe('cursors are only honoured where they were issued', () => {
     expect(error.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'after' });
   });
 
-  it('refuses garbage and tampered cursors', async () => {
+  it('refuses a cursor of another workspace, even for the same list', async () => {
+    const rival = await createWorkspace(server.db, 'paging-rival', 5);
+    const theirs = (await contactsPage({ first: 2 }, rival.reader)).pageInfo.endCursor!;
+    await refuse({ first: 3, after: theirs });
+    await refuse({ last: 3, before: theirs }, 'before');
+    const ours = (await page({ first: 2 })).pageInfo.endCursor!;
+    const error = await refusal(CONTACT_PAGE, { first: 3, after: ours }, rival.reader);
+    expect(error.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'after' });
+  });
+
+  it('refuses garbage and tampered cursors, and checks what a sealed one holds', async () => {
+    const forger = await cursorForger(server.db);
     const byName = (await page({ first: 3 })).pageInfo.endCursor!;
     const createdOrder = { field: 'CREATED_AT', direction: 'ASC' };
     const byCreated = (await page({ first: 3, orderBy: createdOrder })).pageInfo.endCursor!;
-    const [nameScope, nameValue, nameId] = decode(byName);
-    const [createdScope, createdValue, createdId] = decode(byCreated);
-    // The genuine article parses, so the variants below fail for what was changed in them.
+    const [nameScope, nameValue, nameId] = forger.open(byName);
+    const [createdScope, createdValue, createdId] = forger.open(byCreated);
+    // The genuine article opens, so the variants below fail for what was changed in them.
     expect(typeof nameValue).toBe('string');
     expect(Number.isInteger(createdValue)).toBe(true);
+    // Sealed forgeries of a sound position are taken: the checks below are of the contents.
+    expect((await page({ first: 3, after: forger.seal([nameScope, nameValue, nameId]) })).edges).toHaveLength(3);
 
+    const sealedBytes = Buffer.from(byName, 'base64url').length;
     const garbage = [
       'garbage!',
       '',
       'abc',
-      'x'.repeat(2000),
+      'x'.repeat(3000),
       Buffer.from('not json at all').toString('base64url'),
-      encode({ scope: nameScope, value: nameValue, id: nameId }),
-      encode([nameScope, nameValue]),
-      encode([nameScope, nameValue, nameId, 1]),
-      encode([nameScope, nameValue, 0]),
-      encode([nameScope, nameValue, -4]),
-      encode([nameScope, nameValue, 1.5]),
-      encode([nameScope, nameValue, String(nameId)]),
-      encode([nameScope, 42, nameId]),
-      encode([nameScope, null, nameId]),
+      // The position in the clear, as cursors were before they were sealed.
+      Buffer.from(JSON.stringify([nameScope, nameValue, nameId])).toString('base64url'),
+      // Tampered: any changed byte (the tag, the first and the last of the text), cut or extended.
+      flipByte(byName, 0),
+      flipByte(byName, 16),
+      flipByte(byName, sealedBytes - 1),
+      byName.slice(0, -1),
+      byName.slice(0, 22),
+      `${byName}AA`,
+      `${byName.slice(0, -1)}${byName.at(-1) === 'A' ? 'B' : 'A'}`,
+      // Sealed, but not a position.
+      forger.sealBytes(Buffer.from('not json at all')),
+      forger.sealBytes(Buffer.from([0xff, 0xfe, 0x00])),
+      forger.seal({ scope: nameScope, value: nameValue, id: nameId }),
+      forger.seal(null),
+      forger.seal([nameScope, nameValue]),
+      forger.seal([nameScope, nameValue, nameId, 1]),
+      forger.seal([nameScope, nameValue, 0]),
+      forger.seal([nameScope, nameValue, -4]),
+      forger.seal([nameScope, nameValue, 1.5]),
+      forger.seal([nameScope, nameValue, 2 ** 53]),
+      forger.seal([nameScope, nameValue, String(nameId)]),
+      forger.seal([nameScope, 42, nameId]),
+      forger.seal([nameScope, null, nameId]),
+      forger.seal([nameScope, ['a'], nameId]),
+      forger.seal([nameScope, 'adams\u0000anna', nameId]),
+      forger.seal([nameScope, '\u0000', nameId]),
+      forger.seal([nameScope, 'a'.repeat(301), nameId]),
+      forger.seal([nameScope, 'adams \ud800', nameId]),
     ];
     for (const cursor of garbage) {
       await refuse({ first: 3, after: cursor });
       await refuse({ last: 3, before: cursor }, 'before');
     }
     for (const cursor of [
-      encode([createdScope, 'yesterday', createdId]),
-      encode([createdScope, 1e17, createdId]),
-      encode([createdScope, createdValue + 0.5, createdId]),
+      forger.seal([createdScope, 'yesterday', createdId]),
+      forger.seal([createdScope, 1e17, createdId]),
+      forger.seal([createdScope, (createdValue as number) + 0.5, createdId]),
+      forger.seal([createdScope, Date.parse('0001-01-01T00:00:00.000Z') - 1, createdId]),
+      forger.seal([createdScope, Date.parse('9999-12-31T23:59:59.999Z') + 1, createdId]),
+      forger.seal([createdScope, -8.64e15, createdId]),
     ]) {
       await refuse({ first: 3, after: cursor, orderBy: createdOrder });
+    }
+    // The edges of the range are positions like any other.
+    for (const instant of ['0001-01-01T00:00:00.000Z', '9999-12-31T23:59:59.999Z']) {
+      const edge = await page({ first: 1, after: forger.seal([createdScope, Date.parse(instant), createdId]), orderBy: createdOrder });
+      expect(edge.edges.length).toBeLessThanOrEqual(1);
+    }
+  });
+
+  it('show no name, and are the same for the same position on every execution and instance', async () => {
+    const walked = await walk({ token: reader(), size: 100 });
+    const lastNames = LAST_NAMES.map((name) => name.toLowerCase());
+    for (const cursor of walked.pages.flatMap((p) => p.edges.map((edge) => edge.cursor))) {
+      const bytes = Buffer.from(cursor, 'base64url').toString('latin1').toLowerCase();
+      for (const name of lastNames) expect(bytes).not.toContain(name);
+      expect(cursor.toLowerCase()).not.toMatch(new RegExp(lastNames.join('|')));
+    }
+    // Another instance over the same data, caching nothing, then one started after it stopped:
+    // the same bytes, so cached and uncached answers (and their ETags) agree.
+    const query = { query: CONTACT_PAGE, variables: { first: 30, orderBy: { field: 'NAME', direction: 'DESC' } } };
+    const answer = async (target: TestServer) => (await target.graphql(query.query, query.variables, reader())).text;
+    const first = await answer(server);
+    expect(await answer(server)).toBe(first);
+    for (let instance = 0; instance < 2; instance++) {
+      const other = await startTestServer({ RESPONSE_CACHE: 'false', WARM_WORKSPACES: '0' }, { database: server.database });
+      try {
+        expect(await answer(other)).toBe(first);
+      } finally {
+        await other.close();
+      }
     }
   });
 });

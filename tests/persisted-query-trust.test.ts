@@ -10,7 +10,9 @@ import { ApolloServer } from '@apollo/server';
 import { count } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadPersistedDocuments } from '../src/cache/persisted-documents.js';
+import { CURSOR_KEY, sharedKey } from '../src/db/repositories/server-keys.js';
 import { notes } from '../src/db/schema.js';
+import { cursorCodecOnce } from '../src/graphql/cursor-codec.js';
 import type { RequestContext } from '../src/graphql/context.js';
 import { executionRecordPlugin } from '../src/graphql/execution-record-plugin.js';
 import { createRequestContext, newExecutionRecord } from '../src/graphql/request-context.js';
@@ -156,6 +158,7 @@ describe('a read-only execution runs queries only', () => {
           loaderMaxBatchSize: 100,
           invalidate: async () => {},
           recordView: async () => {},
+          cursors: cursorCodecOnce(() => sharedKey(server.db, CURSOR_KEY)),
         });
       const mutation = 'mutation ($contactId: ID!) { addNote(input: { contactId: $contactId, body: "guarded" }) { note { id } } }';
       const before = await storedNotes();

@@ -15,6 +15,7 @@ import { openDatabase } from '../src/db/client.js';
 import { createScratchDatabase, onPostgres, type TestDatabase } from './helpers/database.js';
 import { counter } from './helpers/metrics.js';
 import { createWorkspace, onRedis, startTestServer, type TestServer, type Workspace } from './helpers/server.js';
+import { RECORD_VIEW } from './helpers/view-load.js';
 
 const run = promisify(execFile);
 const REPLICA_PORT = Number(process.env.TEST_REPLICA_PORT ?? 5433);
@@ -227,6 +228,58 @@ if (onPostgres) {
         await replica.unsafe('select pg_wal_replay_resume()');
       });
     }
+
+    it('never answers with a view count from before a flush while the replica lags: not from the entity cache, a response cache or another instance', async () => {
+      const CARD_VIEWS = 'query CardViews($id: ID!) { contact(id: $id) { id viewCount } }';
+      // Another document for the same contact: its response is not cached yet, so its row comes
+      // from the entity cache (or the database), never from a cached response.
+      const ROW_VIEWS = 'query RowViews($id: ID!) { row: contact(id: $id) { viewCount } }';
+      const LIST_VIEWS = '{ contacts(first: 3, orderBy: { field: CREATED_AT, direction: ASC }) { edges { node { id viewCount } } } }';
+      const counted = await openWithReplica({ checkIntervalMs: 100, maxLagMs: 60_000 });
+      const a = await serve(counted, { VIEW_FLUSH_INTERVAL_MS: '50' });
+      await until(async () => (await inRotation(a)) === 1, 'the replica to be in rotation');
+      const contact = await firstContact(a, globex);
+      const viewsOf = async (server: TestServer) => {
+        const card = await server.graphql(CARD_VIEWS, { id: contact.id }, globex.reader);
+        const list = await server.graphql(LIST_VIEWS, {}, globex.reader);
+        expect(card.body.errors).toBeUndefined();
+        expect(list.body.errors).toBeUndefined();
+        const listed = list.body.data.contacts.edges.find((edge: { node: { id: string } }) => edge.node.id === contact.id).node;
+        return { card: card.body.data.contact.viewCount as number, list: listed.viewCount as number };
+      };
+      // Read twice: the card and the list are cached, and the contact's row is in the entity cache.
+      const before = await viewsOf(a);
+      expect(await viewsOf(a)).toEqual(before);
+      await replicaCaughtUp();
+
+      await replica.unsafe('select pg_wal_replay_pause()');
+      try {
+        const flushed = await counter(a, 'cardfile_contact_views_flushed_total');
+        for (let view = 0; view < 3; view++) {
+          const recorded = await a.graphql(RECORD_VIEW, { id: contact.id }, globex.reader);
+          expect(recorded.body.errors).toBeUndefined();
+        }
+        // The flusher reports a batch once it has taken the after-write path for it.
+        await until(async () => (await counter(a, 'cardfile_contact_views_flushed_total')) >= flushed + 3, 'the views to be flushed');
+        const after = { card: before.card + 3, list: before.list + 3 };
+        // Twice: the first read fills the caches, the second is answered from them.
+        expect(await viewsOf(a)).toEqual(after);
+        expect(await viewsOf(a)).toEqual(after);
+        const rowHits = await counter(a, 'cardfile_entity_cache_rows_total', { type: 'Contact', outcome: 'hit' });
+        const row = await a.graphql(ROW_VIEWS, { id: contact.id }, globex.reader);
+        expect(row.body.data.row.viewCount).toBe(after.card);
+        expect(await counter(a, 'cardfile_entity_cache_rows_total', { type: 'Contact', outcome: 'hit' })).toBe(rowHits + 1);
+        if (onRedis) {
+          // An instance started after the flush learns the write position from Redis.
+          const fresh = await serve(counted);
+          await until(async () => (await inRotation(fresh)) === 1, 'the replica to be in rotation');
+          expect(await viewsOf(fresh)).toEqual(after);
+          expect(await viewsOf(fresh)).toEqual(after);
+        }
+      } finally {
+        await replica.unsafe('select pg_wal_replay_resume()');
+      }
+    });
 
     it('takes a replica lagging past DB_REPLICA_MAX_LAG_MS out of rotation, reads from the primary meanwhile, and takes it back once caught up', async () => {
       const strict = await openWithReplica({ checkIntervalMs: 100, maxLagMs: 300 });

@@ -6,6 +6,7 @@
 // are kept in L1 too, still checked against that MGET's sequence. Keys carry the workspace, and
 // rows are only ever filled from workspace-scoped statements, so a batch sees its workspace alone.
 import { LRUCache } from 'lru-cache';
+import { entityStamp, sharedSequenceOf } from './entity-stamp.js';
 import type { CacheKeys } from './keys.js';
 import type { RedisTier } from './redis-tier.js';
 import type { ResponseCache, WriteStamp } from './response-cache.js';
@@ -73,7 +74,7 @@ export class EntityCache {
       } catch {
         return load(ids);
       }
-      stamp = `r${shared.sequence}`;
+      stamp = entityStamp({ shared: shared.sequence });
       ids.forEach((id, index) => {
         const local = this.memory.get(keys[index]!);
         if (local?.stamp === stamp) return void found.push(local.row as T);
@@ -87,7 +88,7 @@ export class EntityCache {
         missing.push(id);
       });
     } else {
-      stamp = `l${this.options.responses.localSequence(workspaceId)}`;
+      stamp = entityStamp({ local: this.options.responses.localSequence(workspaceId) });
       for (const [index, id] of ids.entries()) {
         const local = this.memory.get(keys[index]!);
         if (local?.stamp === stamp) found.push(local.row as T);
@@ -106,9 +107,9 @@ export class EntityCache {
   /** After a mutation's purge: the rows it wrote, stamped with the sequence the purge produced. */
   async writeThrough(workspaceId: number, type: EntityType, rows: Array<{ id: number }>, written: WriteStamp): Promise<void> {
     if (this.options.redis) {
-      if (written.redis !== undefined) await this.fill(workspaceId, type, rows, `r${written.redis}`);
+      if (written.redis !== undefined) await this.fill(workspaceId, type, rows, entityStamp({ shared: written.redis }));
     } else {
-      await this.fill(workspaceId, type, rows, `l${written.local}`);
+      await this.fill(workspaceId, type, rows, entityStamp({ local: written.local }));
     }
   }
 
@@ -117,7 +118,7 @@ export class EntityCache {
     if (rows.length === 0) return;
     const entries = rows.map((row) => [this.options.keys.entity(workspaceId, type, row.id), row] as const);
     if (!this.options.redis) {
-      if (`l${this.options.responses.localSequence(workspaceId)}` !== stamp) return;
+      if (entityStamp({ local: this.options.responses.localSequence(workspaceId) }) !== stamp) return;
       for (const [key, row] of entries) this.memory.set(key, { stamp, row });
       return;
     }
@@ -125,7 +126,7 @@ export class EntityCache {
       const stored = await this.options.redis.storeEntities(
         workspaceId,
         entries.map(([key, row]) => [key, `${stamp}\n${JSON.stringify(row)}`]),
-        stamp.slice(1),
+        sharedSequenceOf(stamp),
         this.options.ttlMs,
       );
       // L1 copies are checked against Redis's sequence on every read, so keeping them is safe.

@@ -1,9 +1,8 @@
 // npm run db:seed -- --workspace NAME --contacts N
 // Creates the workspace if needed and adds N realistic contacts (with companies, tags and notes).
-import { loadConfig } from '../config.js';
-import { openConfiguredDatabase } from '../db/open.js';
 import { describeSeed, seedWorkspace } from '../db/seed.js';
 import { fail, readOptions } from './args.js';
+import { openStoreForScript } from './open-store.js';
 
 const usage = 'npm run db:seed -- --workspace NAME --contacts N';
 const options = readOptions(usage, { workspace: { type: 'string' }, contacts: { type: 'string' } });
@@ -14,7 +13,7 @@ if (!Number.isInteger(contacts) || contacts < 0 || contacts > 10_000_000) {
   fail(usage, '--contacts must be a whole number from 0 to 10000000.');
 }
 
-const database = await openConfiguredDatabase(loadConfig());
+const database = await openStoreForScript();
 try {
   console.log(describeSeed(await seedWorkspace(database.db, { workspace, contacts })));
 } finally {

@@ -7,9 +7,9 @@
 import { TOKEN_PATTERN } from '../auth/token-format.js';
 import { revokeToken } from '../auth/token-revocation.js';
 import { loadConfig } from '../config.js';
-import { openConfiguredDatabase } from '../db/open.js';
 import { createLogger } from '../observability/logger.js';
 import { fail, readOptions } from './args.js';
+import { openStoreForScript } from './open-store.js';
 
 /** How long running instances get to confirm. Each confirms as soon as it hears: milliseconds. */
 const CONFIRM_WITHIN_MS = 5_000;
@@ -22,7 +22,7 @@ if (!token) fail(usage, '--token is required.');
 if (!TOKEN_PATTERN.test(token)) fail(usage, '--token must be a cardfile API token: cf_ and 43 letters, digits, "-" or "_".');
 
 const config = loadConfig();
-const database = await openConfiguredDatabase(config);
+const database = await openStoreForScript();
 try {
   const report = await revokeToken(database, token, createLogger('silent'), CONFIRM_WITHIN_MS);
   if (report.outcome === 'unknown') {

@@ -15,11 +15,13 @@ import { createLogger, type Logger } from '../observability/logger.js';
 import { type ListenOptions, listenOnPostgres, type NotificationListener } from './notification-listener.js';
 import { observedPglite, observedPostgres, recordingRoute, type StatementObserver } from './observed-client.js';
 import { ReplicaSet } from './replicas/replica-set.js';
+import { lockStore } from './store-lock.js';
 import { routedClient, type StatementRoute } from './replicas/routed-client.js';
 import { parseWalPosition } from './replicas/wal-position.js';
 import * as schema from './schema.js';
 
 export type Database = PgDatabase<PgQueryResultHKT, typeof schema>;
+type PGliteInstance = import('@electric-sql/pglite').PGlite;
 
 export interface DatabaseHandle {
   db: Database;
@@ -339,11 +341,19 @@ export async function openDatabase(target: DatabaseTarget, options: OpenOptions 
       },
     };
   }
-  if (target.dataDir) fs.mkdirSync(target.dataDir, { recursive: true });
-  // Loaded only for the embedded store: a server on PostgreSQL never needs its WebAssembly build.
-  const { PGlite } = await import('@electric-sql/pglite');
-  const { pg_trgm } = await import('@electric-sql/pglite/contrib/pg_trgm');
-  const pglite = await PGlite.create(target.dataDir ?? 'memory://', { extensions: { pg_trgm } });
+  // A store in a directory is one process's (store-lock.ts): taken before anything is read from it.
+  const lock = target.dataDir ? lockStore(target.dataDir) : undefined;
+  let pglite: PGliteInstance;
+  try {
+    if (target.dataDir) fs.mkdirSync(target.dataDir, { recursive: true });
+    // Loaded only for the embedded store: a server on PostgreSQL never needs its WebAssembly build.
+    const { PGlite } = await import('@electric-sql/pglite');
+    const { pg_trgm } = await import('@electric-sql/pglite/contrib/pg_trgm');
+    pglite = await PGlite.create(target.dataDir ?? 'memory://', { extensions: { pg_trgm } });
+  } catch (error) {
+    lock?.release();
+    throw error;
+  }
   // Statements are timed from call to settling (PGlite runs one at a time, so that includes waiting).
   const query: typeof pglite.query = async (text, params, queryOptions) => {
     const started = performance.now();
@@ -379,6 +389,12 @@ export async function openDatabase(target: DatabaseTarget, options: OpenOptions 
     },
     listen: () => undefined,
     query: async <T>(text: string, params: unknown[] = []) => (await pglite.query<T>(text, params)).rows,
-    close: () => pglite.close(),
+    close: async () => {
+      try {
+        await pglite.close();
+      } finally {
+        lock?.release();
+      }
+    },
   };
 }

@@ -207,6 +207,16 @@ export const appliedContactViews = pgTable(
   (t) => [index('applied_contact_views_applied_at_idx').on(t.appliedAt)],
 );
 
+// Secrets every instance must share, each made once, by whichever process needs it first
+// (src/db/repositories/server-keys.ts), and kept with the data: a restart or a new instance finds
+// the same key, and no setting has to carry it. Holds the key cursors are sealed with.
+export const serverKeys = pgTable('server_keys', {
+  name: text('name').primaryKey(),
+  // base64url of the random key bytes.
+  secret: text('secret').notNull(),
+  createdAt: instant('created_at'),
+});
+
 /** A contact as the API reads it: search_text is the database's own business. */
 export type ContactRow = Omit<typeof contacts.$inferSelect, 'searchText'>;
 export type CompanyRow = typeof companies.$inferSelect;

@@ -1,16 +1,13 @@
 // The per-request context every resolver receives.
 import type { Viewer } from '../auth/viewer.js';
-import type { EntityType } from '../cache/entity-cache.js';
+import type { WrittenRow } from '../cache/after-write.js';
 import type { Database } from '../db/client.js';
+import type { CursorCodec } from './cursor-codec.js';
 import { forbidden, unauthenticated } from '../errors.js';
 import type { WorkspaceLoaders } from '../loaders/workspace-loaders.js';
 import type { RequestTrace } from '../observability/request-trace.js';
 
-/** A row a mutation wrote, for the entity cache to keep (write-through). */
-export interface WrittenRow {
-  type: EntityType;
-  row: { id: number };
-}
+export type { WrittenRow };
 
 /** Everything a resolver may touch, bound to the caller's workspace. */
 export interface WorkspaceScope {
@@ -22,6 +19,8 @@ export interface WorkspaceScope {
   dependsOn: (tag: string) => void;
   /** After a write commits: purges every cached response depending on these tags, everywhere. */
   invalidate: (tags: string[], written?: WrittenRow[]) => Promise<void>;
+  /** What seals this server's cursors (the key every instance shares; pagination.ts `cursorsFor`). */
+  cursors: () => Promise<CursorCodec>;
   /** Buffers one view of a contact of this workspace (src/views/); resolves once it is durable. */
   recordView: (contactId: number) => Promise<void>;
 }

@@ -38,6 +38,18 @@ function isUncodedRequestError(error: unknown): boolean {
   return typeof status === 'number' && status >= 400 && status < 500;
 }
 
+/**
+ * Apollo's refusal of introspection tells the reader to pass `introspection: true` to ApolloServer,
+ * which no one running cardfile does: the switch here is the INTROSPECTION variable.
+ */
+function introspectionInCardfileTerms(error: GraphQLFormattedError): GraphQLFormattedError {
+  if (error.extensions?.validationErrorCode !== 'INTROSPECTION_DISABLED') return error;
+  return {
+    ...error,
+    message: 'Introspection (__schema, __type) is turned off on this server, as it is in production by default; start it with INTROSPECTION=true to turn it on.',
+  };
+}
+
 // graphql-js suggests names in variable-coercion messages too, which Apollo's
 // hideSchemaDetailsFromClientErrors (validation only) leaves in place.
 const suggestion = / ?Did you mean(.+?)\?$/;
@@ -58,7 +70,7 @@ export function createErrorFormatter(tracker: ErrorTracker, options: ErrorFormat
       return { message: domainError.message, path: formatted.path, extensions: { code: domainError.extensions.code } };
     }
     const code = formatted.extensions?.code;
-    if (typeof code === 'string' && passThroughCodes.has(code) && original === error) return withoutStack(formatted);
+    if (typeof code === 'string' && passThroughCodes.has(code) && original === error) return introspectionInCardfileTerms(withoutStack(formatted));
     if (isUncodedRequestError(error)) return { message: formatted.message, extensions: { code: ErrorCode.BAD_REQUEST } };
     // Logged and counted once the request id is known (errorReportingPlugin).
     const fingerprint = tracker.capture(original, String((original as { code?: unknown })?.code ?? code ?? ErrorCode.INTERNAL_SERVER_ERROR), formatted.path);

@@ -7,6 +7,7 @@ import type { Database } from '../db/client.js';
 import { createWorkspaceLoaders } from '../loaders/workspace-loaders.js';
 import type { RequestTrace } from '../observability/request-trace.js';
 import type { ExecutionRecord, RequestContext, WrittenRow } from './context.js';
+import type { CursorCodec } from './cursor-codec.js';
 
 export interface ContextParts {
   /** The database as this request uses it (DatabaseHandle.counting, to count its statements). */
@@ -20,6 +21,8 @@ export interface ContextParts {
   /** After a write commits: purge what depends on `tags` and keep the written rows. */
   invalidate: (workspaceId: number, tags: string[], written: WrittenRow[]) => Promise<void>;
   recordView: (workspaceId: number, contactId: number) => Promise<void>;
+  /** The codec cursors are sealed with, its key loaded once (cursor-codec.ts `cursorCodecOnce`). */
+  cursors: () => Promise<CursorCodec>;
 }
 
 export function createRequestContext(viewer: Viewer | null, requestId: string, execution: ExecutionRecord, parts: ContextParts): RequestContext {
@@ -36,6 +39,7 @@ export function createRequestContext(viewer: Viewer | null, requestId: string, e
       dependsOn,
       invalidate: (tags, written = []) => parts.invalidate(viewer.workspaceId, tags, written),
       recordView: (contactId) => parts.recordView(viewer.workspaceId, contactId),
+      cursors: parts.cursors,
     },
   };
 }

@@ -4,6 +4,7 @@
 // so one failing resolver on a busy path shows as one line a minute, not thousands. The client
 // gets a masked error carrying the request id to quote and the fingerprint.
 import { createHash } from 'node:crypto';
+import { messageWithoutValues, stackFrames } from './error-text.js';
 import type { Logger } from './logger.js';
 
 export interface CapturedError {
@@ -23,15 +24,11 @@ interface Seen {
 }
 
 /**
- * The message to group by: the driver's, not Drizzle's (which holds the statement and its
- * parameters), without quoted values, numbers or ids, bounded.
+ * The message to group by and log: the driver's, not Drizzle's (which holds the statement and its
+ * parameters), without parameter values (error-text.ts), quoted values, numbers or ids, bounded.
  */
 export function normalizedMessage(error: unknown): string {
-  const cause = (error as { cause?: { message?: unknown } } | undefined)?.cause;
-  let message = typeof cause?.message === 'string' ? cause.message : String((error as Error | undefined)?.message ?? error);
-  if (message.startsWith('Failed query:')) message = 'Failed query';
-  return message
-    .replace(/"[^"]*"|'[^']*'/g, '?')
+  return messageWithoutValues(error)
     .replace(/\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi, '?')
     .replace(/\d+(\.\d+)?/g, '#')
     .slice(0, 200);
@@ -59,8 +56,9 @@ export class ErrorTracker {
       path: normalizedPath(path),
       message: normalizedMessage(error),
       name: (error as Error | undefined)?.name ?? 'Error',
-      // The frames only: the first line is the message, which may hold values.
-      stack: (error as Error | undefined)?.stack?.split('\n').slice(1, 11).join('\n'),
+      // The frames only: the lines above them are the message, which may hold values (Drizzle's
+      // "params: ..." line among them).
+      stack: stackFrames(error),
     };
     const fingerprint = createHash('sha256').update(`${captured.code}\n${captured.path}\n${captured.message}`).digest('hex').slice(0, 12);
     if (!this.seen.has(fingerprint)) {

@@ -2,6 +2,11 @@
 // (its text, with $n placeholders and never its parameters), with its running time and, on
 // PostgreSQL, the plan EXPLAIN gives for it. Once per shape: a slow query on a busy path would
 // otherwise log on every request and bury everything else.
+//
+// Start-up work is not logged: migrations and the demo's seed run before the log listens, and
+// cache warming, which runs many statements at once on a cold database (on the embedded store each
+// waits for the one before), is held quiet until it ends (quietUntil). Slow there says nothing
+// about what requests will see; the warnings would only teach people to ignore them.
 import { LRUCache } from 'lru-cache';
 import type { Logger } from './logger.js';
 import { statementLabel } from './statement-labels.js';
@@ -19,6 +24,7 @@ export function statementShape(text: string): string {
 
 export class SlowStatementLog {
   private readonly logged = new LRUCache<string, true>({ max: 1_000 });
+  private quiet = false;
 
   constructor(
     private readonly thresholdMs: number,
@@ -26,8 +32,17 @@ export class SlowStatementLog {
     private readonly explain: Explain | undefined,
   ) {}
 
+  /** Logs nothing until `startUp` settles (requests served meanwhile included). */
+  quietUntil(startUp: Promise<unknown>): void {
+    this.quiet = true;
+    const speak = () => {
+      this.quiet = false;
+    };
+    startUp.then(speak, speak);
+  }
+
   observe(text: string, params: readonly unknown[], ms: number): void {
-    if (ms < this.thresholdMs) return;
+    if (ms < this.thresholdMs || this.quiet) return;
     const shape = statementShape(text);
     if (this.logged.has(shape)) return;
     this.logged.set(shape, true);

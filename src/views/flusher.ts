@@ -1,11 +1,13 @@
 // The write-behind of contact views: every instance runs one flusher, which moves buffered views
 // (from the Redis stream and from the PostgreSQL buffer) into contacts.view_count in batches, then
-// purges the cached responses that show the counts it changed.
+// takes the after-write path every writer takes (src/cache/after-write.ts) for the contacts whose
+// counts changed: their workspace's write position is recorded, then what shows them is purged.
 //
 // Nothing here can count a view twice: a batch is counted by one statement that also records the
 // view ids it counted (src/db/repositories/views.ts), and stream entries are acknowledged only
 // after that statement has committed. A crash in between leaves the entries pending; whoever reads
 // them again (this consumer on its next flush, another after XAUTOCLAIM) finds them counted.
+import type { AfterWrite } from '../cache/after-write.js';
 import { tag } from '../cache/keys.js';
 import type { Database } from '../db/client.js';
 import {
@@ -15,6 +17,7 @@ import {
   countStreamViews,
   pruneAppliedViews,
 } from '../db/repositories/views.js';
+import { messageWithoutValues } from '../observability/error-text.js';
 import type { Logger } from '../observability/logger.js';
 import type { StreamEntry, ViewStream } from './view-stream.js';
 
@@ -32,19 +35,17 @@ export interface ViewFlusherOptions {
   batchSize: number;
   /** Pending stream entries idle this long belong to a dead or stuck consumer and are claimed. */
   claimIdleMs: number;
-  /** The response cache's purge (ResponseCache.invalidate). */
-  invalidate: (workspaceId: number, tags: string[]) => Promise<void>;
+  /**
+   * The after-write path, once per workspace per batch. No rows are written through: the count
+   * statement returns ids only, and a row read again after it could already be older than a
+   * concurrent edit's; the purge retires the cached rows, and the next read loads them.
+   */
+  afterWrite: Pick<AfterWrite, 'committed'>;
   logger: Logger;
   events?: {
     flushed(count: number): void;
     failed(buffer: 'redis' | 'postgres'): void;
   };
-}
-
-/** The driver's message: Drizzle's own error carries the statement and its parameters. */
-function messageOf(error: unknown): string {
-  const cause = (error as { cause?: { message?: string } })?.cause;
-  return cause?.message ?? (error as Error)?.message ?? String(error);
 }
 
 export class ViewFlusher {
@@ -88,7 +89,7 @@ export class ViewFlusher {
     if (Date.now() >= this.nextPruneAt) {
       this.nextPruneAt = Date.now() + PRUNE_EVERY_MS;
       await pruneAppliedViews(this.options.db, APPLIED_RETENTION_MS).catch((error: unknown) =>
-        this.options.logger.warn({ err: { message: messageOf(error) } }, 'pruning counted view ids failed'),
+        this.options.logger.warn({ err: { message: messageWithoutValues(error) } }, 'pruning counted view ids failed'),
       );
     }
     return { taken: fromStream + fromTable, more: fromStream >= batchSize || fromTable >= batchSize };
@@ -100,7 +101,7 @@ export class ViewFlusher {
       entries = await this.nextEntries(stream);
     } catch (error) {
       // Redis is down or slow: the entries wait there, and new views go to PostgreSQL meanwhile.
-      this.options.logger.debug({ err: { message: messageOf(error) } }, 'view stream unavailable');
+      this.options.logger.debug({ err: { message: messageWithoutValues(error) } }, 'view stream unavailable');
       return 0;
     }
     if (entries.length === 0) return 0;
@@ -114,7 +115,7 @@ export class ViewFlusher {
       this.ownPending = false;
     } catch (error) {
       this.options.events?.failed('redis');
-      this.options.logger.warn({ err: { message: messageOf(error) }, entries: entries.length }, 'view flush failed; will retry');
+      this.options.logger.warn({ err: { message: messageWithoutValues(error) }, entries: entries.length }, 'view flush failed; will retry');
       return 0;
     }
     return entries.length;
@@ -135,7 +136,7 @@ export class ViewFlusher {
         this.nextClaimAt = Date.now() + claimIdleMs / 2;
         await stream
           .forgetIdleConsumers(claimIdleMs * 10)
-          .catch((error: unknown) => this.options.logger.debug({ err: { message: messageOf(error) } }, 'forgetting idle consumers failed'));
+          .catch((error: unknown) => this.options.logger.debug({ err: { message: messageWithoutValues(error) } }, 'forgetting idle consumers failed'));
       }
       if (claimed.entries.length > 0) return claimed.entries;
     }
@@ -149,14 +150,17 @@ export class ViewFlusher {
       return result.taken;
     } catch (error) {
       this.options.events?.failed('postgres');
-      this.options.logger.warn({ err: { message: messageOf(error) } }, 'view flush from PostgreSQL failed; will retry');
+      this.options.logger.warn({ err: { message: messageWithoutValues(error) } }, 'view flush from PostgreSQL failed; will retry');
       return 0;
     }
   }
 
-  /** After a batch committed: one purge per workspace, of every contact whose count changed. */
+  /**
+   * After a batch committed: the after-write path once per workspace, for every contact whose
+   * count changed. The batch counts as flushed only then: once `flushed` is told, no read of those
+   * contacts, on any instance or replica, answers with the count from before it.
+   */
   private async counted(result: CountResult): Promise<void> {
-    if (result.taken > 0) this.options.events?.flushed(result.taken);
     const byWorkspace = new Map<number, CountedContact[]>();
     for (const contact of result.counted) {
       const list = byWorkspace.get(contact.workspaceId) ?? [];
@@ -165,11 +169,12 @@ export class ViewFlusher {
     }
     await Promise.all(
       [...byWorkspace].map(([workspaceId, contacts]) =>
-        this.options
-          .invalidate(workspaceId, contacts.map((contact) => tag.contact(contact.contactId)))
-          .catch((error: unknown) => this.options.logger.warn({ err: { message: messageOf(error) } }, 'purging viewed contacts failed')),
+        this.options.afterWrite
+          .committed(workspaceId, contacts.map((contact) => tag.contact(contact.contactId)))
+          .catch((error: unknown) => this.options.logger.warn({ err: { message: messageWithoutValues(error) } }, 'purging viewed contacts failed')),
       ),
     );
+    if (result.taken > 0) this.options.events?.flushed(result.taken);
   }
 
   /**

@@ -1,6 +1,7 @@
 // Builds view counting for an app: the recorder the recordContactView mutation writes through, and
 // this instance's flusher, started at once. The Redis stream is used when the cache layer has a
 // Redis connection (REDIS_URL); otherwise views wait in PostgreSQL only.
+import type { AfterWrite } from '../cache/after-write.js';
 import type { CacheLayer } from '../cache/setup.js';
 import type { Config } from '../config.js';
 import type { Database } from '../db/client.js';
@@ -17,7 +18,15 @@ export interface ViewCounting {
   close(): Promise<void>;
 }
 
-export function createViewCounting(config: Config, db: Database, cache: CacheLayer, metrics: Metrics, logger: Logger): ViewCounting {
+/** `afterWrite`: the path mutations take too, which the flusher takes after each batch it counts. */
+export function createViewCounting(
+  config: Config,
+  db: Database,
+  cache: CacheLayer,
+  afterWrite: Pick<AfterWrite, 'committed'>,
+  metrics: Metrics,
+  logger: Logger,
+): ViewCounting {
   const stream = cache.redis ? new ViewStream(cache.redis, cache.keys.viewStream) : undefined;
   const recorder = new ViewRecorder(db, stream, (buffer) => metrics.viewsRecorded.inc({ buffer }));
   const flusher = new ViewFlusher({
@@ -26,9 +35,7 @@ export function createViewCounting(config: Config, db: Database, cache: CacheLay
     intervalMs: config.viewFlushIntervalMs,
     batchSize: config.viewFlushBatchSize,
     claimIdleMs: config.viewClaimIdleMs,
-    invalidate: async (workspaceId, tags) => {
-      await cache.responses.invalidate(workspaceId, tags);
-    },
+    afterWrite,
     logger,
     events: {
       flushed: (count) => metrics.viewsFlushed.inc(count),

@@ -7,6 +7,7 @@
 // checked against: a fill made from replica reads is kept only if no write of the workspace came
 // after the position was read (a later write would not be covered by it).
 import { LRUCache } from 'lru-cache';
+import { entityStamp } from '../../cache/entity-stamp.js';
 import type { CacheKeys } from '../../cache/keys.js';
 import type { RedisConnection } from '../../cache/redis-connection.js';
 import type { Logger } from '../../observability/logger.js';
@@ -64,13 +65,13 @@ export class WritePositions {
   /** What the workspace's reads need; undefined when it cannot be known (Redis failing): read from the primary. */
   async floor(workspaceId: number): Promise<ReadFloor | undefined> {
     const local = this.local.get(workspaceId) ?? 0n;
-    if (!this.options.redis) return { position: local, stamp: `l${this.options.localSequence(workspaceId)}` };
+    if (!this.options.redis) return { position: local, stamp: entityStamp({ local: this.options.localSequence(workspaceId) }) };
     try {
       const [sequence, shared] = await this.options.redis.run((client) =>
         client.mGet([this.options.keys.writeSequence(workspaceId), this.options.keys.writePosition(workspaceId)]),
       );
       const position = walPositionFromKey(shared) ?? 0n;
-      return { position: position > local ? position : local, stamp: `r${sequence ?? '0'}` };
+      return { position: position > local ? position : local, stamp: entityStamp({ shared: sequence }) };
     } catch {
       this.options.onRedisFailure?.();
       return undefined;

@@ -5,10 +5,9 @@ import { tag } from '../../cache/keys.js';
 import { editableWorkspaceOf, workspaceOf } from '../context.js';
 import type { Resolvers } from '../generated/resolvers.js';
 import { fromGlobalId, toGlobalId } from '../global-id.js';
-import { cursorScope, readPageArgs, scanFor, toConnection } from '../pagination.js';
+import { cursorsFor, readPageArgs, scanFor, toConnection } from '../pagination.js';
 import * as valid from '../validation.js';
 
-const companyContactsScope = cursorScope('company-contacts', 'NAME', 'ASC');
 const byName = (row: CompanyRow | ContactRow) => ({ value: sortValueOf(row.nameKey), id: row.id });
 
 export const companyResolvers: Resolvers = {
@@ -21,28 +20,30 @@ export const companyResolvers: Resolvers = {
       if (args.filter?.search !== null && args.filter?.search !== undefined) {
         filter.search = valid.text(args.filter.search, 'filter.search', valid.rules.search).toLowerCase();
       }
-      const scope = cursorScope('companies', filter);
-      const page = readPageArgs(args, scope, 'text');
+      const cursors = await cursorsFor(workspace, 'companies', filter);
+      const page = readPageArgs(args, cursors, 'text');
       workspace.dependsOn(tag.companyList(workspace.id));
       const rows = await listCompanies(workspace.db, workspace.id, filter, scanFor(page, false));
       for (const row of rows) {
         workspace.dependsOn(tag.company(row.id));
         workspace.loaders.company.prime(row.id, row);
       }
-      return toConnection(rows, page, scope, byName, () => countCompanies(workspace.db, workspace.id, filter));
+      return toConnection(rows, page, cursors, byName, () => countCompanies(workspace.db, workspace.id, filter));
     },
   },
 
   Company: {
     id: (company) => toGlobalId('Company', company.id),
     contacts: async (company, args, context) => {
-      const { loaders } = workspaceOf(context);
-      const page = readPageArgs(args, companyContactsScope, 'text');
+      const workspace = workspaceOf(context);
+      const { loaders } = workspace;
+      const cursors = await cursorsFor(workspace, 'company-contacts', company.id, 'NAME', 'ASC');
+      const page = readPageArgs(args, cursors, 'text');
       const rows = await loaders.contactsOfCompany(scanFor(page, false)).load(company.id);
       for (const row of rows) loaders.contact.prime(row.id, row);
       // A company's contacts are counted exactly, in one grouped statement for every company shown.
       return {
-        ...toConnection([...rows], page, companyContactsScope, byName, () => loaders.contactCountOfCompany.load(company.id)),
+        ...toConnection([...rows], page, cursors, byName, () => loaders.contactCountOfCompany.load(company.id)),
         totalCountExact: async () => true,
       };
     },

@@ -17,7 +17,7 @@ import { tag } from '../../cache/keys.js';
 import { editableWorkspaceOf, workspaceOf } from '../context.js';
 import type { ContactFilter as ContactFilterInput, Resolvers } from '../generated/resolvers.js';
 import { fromGlobalId, toGlobalId } from '../global-id.js';
-import { cursorScope, readPageArgs, scanFor, toConnection } from '../pagination.js';
+import { cursorsFor, readPageArgs, scanFor, toConnection } from '../pagination.js';
 import * as valid from '../validation.js';
 
 const MAX_TAG_IDS = 50;
@@ -122,8 +122,8 @@ export const contactResolvers: Resolvers = {
       const filter = readFilter(args.filter);
       const field = args.orderBy?.field ?? 'NAME';
       const direction = args.orderBy?.direction ?? 'ASC';
-      const scope = cursorScope('contacts', field, direction, filter);
-      const page = readPageArgs(args, scope, field === 'NAME' ? 'text' : 'instant');
+      const cursors = await cursorsFor(workspace, 'contacts', field, direction, filter);
+      const page = readPageArgs(args, cursors, field === 'NAME' ? 'text' : 'instant');
       for (const name of listDependencies(workspace.id, field, filter)) workspace.dependsOn(name);
       const rows = await listContacts(workspace.db, workspace.id, filter, field, scanFor(page, direction === 'DESC'));
       for (const row of rows) {
@@ -134,7 +134,7 @@ export const contactResolvers: Resolvers = {
       let counted: Promise<ContactCount> | undefined;
       const count = () => (counted ??= countContacts(workspace.db, workspace.id, filter));
       return {
-        ...toConnection(rows, page, scope, keysetOf[field], async () => (await count()).count),
+        ...toConnection(rows, page, cursors, keysetOf[field], async () => (await count()).count),
         totalCountExact: async () => (await count()).exact,
       };
     },

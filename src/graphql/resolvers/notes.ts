@@ -5,20 +5,21 @@ import { tag } from '../../cache/keys.js';
 import { editableWorkspaceOf, workspaceOf } from '../context.js';
 import type { Resolvers } from '../generated/resolvers.js';
 import { fromGlobalId, toGlobalId } from '../global-id.js';
-import { cursorScope, readPageArgs, scanFor, toConnection } from '../pagination.js';
+import { cursorsFor, readPageArgs, scanFor, toConnection } from '../pagination.js';
 import * as valid from '../validation.js';
 
-const notesScope = cursorScope('notes', 'CREATED_AT', 'DESC');
 const keysetOf = (note: NoteRow) => ({ value: sortValueOf(note.createdAt), id: note.id });
 
 export const noteResolvers: Resolvers = {
   Contact: {
     // Newest first. Every contact on a page asking for the same page shares one statement.
     notes: async (contact, args, context) => {
-      const { loaders } = workspaceOf(context);
-      const page = readPageArgs(args, notesScope, 'instant');
+      const workspace = workspaceOf(context);
+      const { loaders } = workspace;
+      const cursors = await cursorsFor(workspace, 'notes', contact.id, 'CREATED_AT', 'DESC');
+      const page = readPageArgs(args, cursors, 'instant');
       const rows = await loaders.notesOfContact(scanFor(page, true)).load(contact.id);
-      return toConnection([...rows], page, notesScope, keysetOf, () => loaders.noteCountOfContact.load(contact.id));
+      return toConnection([...rows], page, cursors, keysetOf, () => loaders.noteCountOfContact.load(contact.id));
     },
   },
 

@@ -209,7 +209,6 @@ export async function createApp(config: Config, database: DatabaseHandle, logger
 
   const rateLimits = new RequestRateLimits(config.limits, cache.redis, config.cacheNamespace);
   metrics.watchMemo('token-checks', () => tokenChecks.bytes);
-  metrics.watchMemo('rate-limit-token-keys', () => rateLimits.memoBytes.tokenKeys);
   metrics.watchMemo('rate-limit-counts', () => rateLimits.memoBytes.counts);
   metrics.watchMemo('rate-limit-shared-counts', () => rateLimits.memoBytes.sharedCounts);
   const memo = new RequestMemo();

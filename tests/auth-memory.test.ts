@@ -10,7 +10,7 @@ import { PERSISTED_QUERIES_MAX_BYTES } from '../src/cache/persisted-queries.js';
 import { DOCUMENT_FACTS_MAX_BYTES } from '../src/graphql/document-facts.js';
 import { REQUEST_MEMO_MAX_BYTES } from '../src/http/request-memo.js';
 import { TOKEN_CHECKS_MAX_BYTES } from '../src/auth/viewer.js';
-import { RATE_COUNTS_MAX_BYTES, SHARED_COUNTS_MAX_BYTES, TOKEN_KEYS_MAX_BYTES } from '../src/limits/request-rate-limits.js';
+import { RATE_COUNTS_MAX_BYTES, SHARED_COUNTS_MAX_BYTES } from '../src/limits/request-rate-limits.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
 let server: TestServer;
@@ -32,7 +32,6 @@ const budgets: Record<string, number> = {
   'document-facts': DOCUMENT_FACTS_MAX_BYTES,
   'persisted-queries': PERSISTED_QUERIES_MAX_BYTES,
   'token-checks': TOKEN_CHECKS_MAX_BYTES,
-  'rate-limit-token-keys': TOKEN_KEYS_MAX_BYTES,
   'rate-limit-counts': RATE_COUNTS_MAX_BYTES,
   'rate-limit-shared-counts': SHARED_COUNTS_MAX_BYTES,
 };
@@ -91,7 +90,6 @@ describe('a flood of made-up credentials', () => {
     const bytes = await memoBytes();
     expectWithinBudgets(bytes);
     expect(bytes['token-checks']).toBe(0);
-    expect(bytes['rate-limit-token-keys']).toBe(0);
     // The peer's address, one key (in the shared estimates too when Redis counts).
     expect(bytes['rate-limit-counts']).toBeLessThan(1_000);
     expect(bytes['rate-limit-shared-counts']).toBeLessThan(1_000);
@@ -106,8 +104,6 @@ describe('a flood of made-up credentials', () => {
     }));
     const bytes = await memoBytes();
     expectWithinBudgets(bytes);
-    // More tokens than the token-key memo holds: it stays full, not over.
-    expect(bytes['rate-limit-token-keys']).toBeGreaterThan(TOKEN_KEYS_MAX_BYTES * 0.9);
     // Unknown tokens are remembered as unknown (each one was looked up once), within the budget.
     expect(bytes['token-checks']).toBeGreaterThan(0);
     // A token and an address per request, each a key of bounded length.

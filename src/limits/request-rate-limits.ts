@@ -4,11 +4,9 @@
 // which keeps each instance within the limit on its own until Redis answers again.
 import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { LRUCache } from 'lru-cache';
 import { credentialsOf } from '../auth/authorization-header.js';
 import type { RedisConnection } from '../cache/redis-connection.js';
 import { clientAddressOf } from './client-address.js';
-import { rateKeyBytes } from './rate-key-bytes.js';
 import { RedisWindow } from './redis-window.js';
 import { SharedCounts } from './shared-counts.js';
 import type { LimitSettings } from './settings.js';
@@ -22,15 +20,8 @@ export type RateLimitSettings = Pick<LimitSettings, 'rateLimitPerToken' | 'rateL
  */
 export const RATE_COUNTS_MAX_BYTES = 16_000_000;
 export const SHARED_COUNTS_MAX_BYTES = 16_000_000;
-/**
- * Rate-limit keys by token, so that a busy client's token is hashed once, not once per request:
- * some 1,250 tokens (a miss costs one sha256, about 2 µs).
- */
-export const TOKEN_KEYS_MAX_BYTES = 500_000;
-
 /** The memos' bytes now, as counted against their budgets (the memo-bytes gauge). */
 export interface RateLimitMemoBytes {
-  tokenKeys: number;
   counts: number;
   sharedCounts: number;
 }
@@ -51,14 +42,6 @@ export class RequestRateLimits {
   private readonly local: WindowCounter;
   private readonly shared: SharedCounts | undefined;
   private readonly prefix: string;
-  /**
-   * Keys by token, never by header: every accepted spelling of one token (authorization-header.ts)
-   * is counted together, and a header that holds no acceptable token adds nothing here.
-   */
-  private readonly tokenKeys = new LRUCache<string, string>({
-    maxSize: TOKEN_KEYS_MAX_BYTES,
-    sizeCalculation: (key, token) => rateKeyBytes(key) + 2 * token.length,
-  });
 
   constructor(
     private readonly settings: RateLimitSettings,
@@ -76,7 +59,7 @@ export class RequestRateLimits {
   }
 
   get memoBytes(): RateLimitMemoBytes {
-    return { tokenKeys: this.tokenKeys.calculatedSize, counts: this.local.bytes, sharedCounts: this.shared?.bytes ?? 0 };
+    return { counts: this.local.bytes, sharedCounts: this.shared?.bytes ?? 0 };
   }
 
   private checksFor(request: IncomingMessage): Check[] {
@@ -84,12 +67,10 @@ export class RequestRateLimits {
     const credentials = this.settings.rateLimitPerToken > 0 ? credentialsOf(request.headers.authorization) : undefined;
     // A refused header gets its 401 without a lookup; the per-address limit counts it.
     if (credentials?.kind === 'bearer') {
-      // A digest, not the token: Redis (and its dumps) never hold a credential.
-      let key = this.tokenKeys.get(credentials.token);
-      if (key === undefined) {
-        key = `${this.prefix}t:${createHash('sha256').update(credentials.token).digest('base64url')}`;
-        this.tokenKeys.set(credentials.token, key);
-      }
+      // Keyed by the parsed token, so every accepted spelling of it counts together. A digest,
+      // computed on every request rather than remembered by token: neither Redis (and its dumps)
+      // nor this process's heap holds a credential for the sake of a 2 µs hash.
+      const key = `${this.prefix}t:${createHash('sha256').update(credentials.token).digest('base64url')}`;
       checks.push({ key, limit: this.settings.rateLimitPerToken, scope: 'token' });
     }
     if (this.settings.rateLimitPerIp > 0) {

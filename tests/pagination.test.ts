@@ -707,9 +707,10 @@ describe('cursors are only honoured where they were issued', () => {
     const walked = await walk({ token: reader(), size: 100 });
     const lastNames = LAST_NAMES.map((name) => name.toLowerCase());
     for (const cursor of walked.pages.flatMap((p) => p.edges.map((edge) => edge.cursor))) {
+      // Decoded, as anyone reading a URL or a log could: no name (a sealed cursor's text is random
+      // letters, and may spell a short name by chance, so the text itself is not searched).
       const bytes = Buffer.from(cursor, 'base64url').toString('latin1').toLowerCase();
       for (const name of lastNames) expect(bytes).not.toContain(name);
-      expect(cursor.toLowerCase()).not.toMatch(new RegExp(lastNames.join('|')));
     }
     // Another instance over the same data, caching nothing, then one started after it stopped:
     // the same bytes, so cached and uncached answers (and their ETags) agree.

@@ -105,7 +105,7 @@ export async function createApp(config: Config, database: DatabaseHandle, logger
   });
   // `db` is the primary's: a replica that lags could still show a revoked token as valid.
   const tokenChecks = new TokenChecks(db, { ttlMs: config.tokenCacheTtlMs, revocations, now });
-  const resolveViewer = tokenChecks.resolve;
+  const resolveViewer = tokenChecks.resolveRequest;
   // The status page's figures, sampled once a second from what metrics counts.
   const statusSampler = config.statusPage ? new StatusSampler().start() : undefined;
   metrics.listen(statusSampler);

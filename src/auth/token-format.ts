@@ -6,6 +6,8 @@ import { createHash, randomBytes } from 'node:crypto';
 const TOKEN_PREFIX = 'cf_';
 
 export const TOKEN_PATTERN = /^cf_[A-Za-z0-9_-]{43}$/;
+/** Every token's length: the prefix and 43 characters. */
+export const TOKEN_LENGTH = TOKEN_PREFIX.length + 43;
 
 export function newToken(): string {
   return TOKEN_PREFIX + randomBytes(32).toString('base64url');

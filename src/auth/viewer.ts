@@ -2,12 +2,13 @@
 // short, configurable time (TOKEN_CACHE_TTL_MS), so a cached response costs no SQL at all, but only
 // while this instance hears every revocation (revocation-watch.ts): a revoked token is refused by
 // the next request on every instance, and an expired one by the first request after its expiry.
+import type { IncomingHttpHeaders } from 'node:http';
 import { LRUCache } from 'lru-cache';
 import type { Database } from '../db/client.js';
 import { findToken, type TokenRecord } from '../db/repositories/tokens.js';
 import type { Role } from '../db/schema.js';
 import { unauthenticated } from '../errors.js';
-import { credentialsOf } from './authorization-header.js';
+import { credentialsOf, credentialsOfRequest, type RequestCredentials } from './authorization-header.js';
 import { nothingElseRevokes, type RevocationState } from './revocation-watch.js';
 import { hashToken } from './token-format.js';
 
@@ -89,11 +90,18 @@ export class TokenChecks {
     return check;
   }
 
-  readonly resolve: ViewerResolver = async (authorization) => {
+  /** The caller of a request, from its headers (read once per request: authorization-header.ts). */
+  readonly resolveRequest = (headers: IncomingHttpHeaders): Promise<Viewer | null> => this.resolveCredentials(credentialsOfRequest(headers));
+
+  readonly resolve: ViewerResolver = (authorization) => {
     const credentials = credentialsOf(authorization);
+    return this.resolveCredentials(credentials.kind === 'bearer' ? { ...credentials, tokenHash: hashToken(credentials.token) } : credentials);
+  };
+
+  private async resolveCredentials(credentials: RequestCredentials): Promise<Viewer | null> {
     if (credentials.kind === 'none') return null;
     if (credentials.kind === 'refused') throw unauthenticated(credentials.reason, { credentialRefused: true });
-    const tokenHash = hashToken(credentials.token);
+    const tokenHash = credentials.tokenHash;
     const check = this.cached(tokenHash) ?? (await this.read(tokenHash));
     if (check === UNKNOWN) throw unauthenticated('The API token is not valid.', { credentialRefused: true });
     if (check.revokedAt) throw unauthenticated('The API token has been revoked.', { credentialRefused: true });
@@ -101,7 +109,7 @@ export class TokenChecks {
       throw unauthenticated(`The API token expired at ${check.expiresAt.toISOString()}.`, { credentialRefused: true });
     }
     return { workspaceId: check.workspaceId, workspaceName: check.workspaceName, role: check.role };
-  };
+  }
 }
 
 /** The resolver alone, for tools and comparisons that need no revocations (bench, tests). */

@@ -59,12 +59,19 @@ export class PersistedQueries {
     return this.near.calculatedSize;
   }
 
-  /** The text of the document with this sha256 (lowercase hex), if it is known. */
-  async lookup(hash: string): Promise<string | undefined> {
+  /**
+   * The text of the document with this sha256 (lowercase hex), if it is known: at once when this
+   * process holds it, otherwise once Redis has answered.
+   */
+  lookup(hash: string): string | undefined | Promise<string | undefined> {
     if (!SHA256_HEX.test(hash)) return undefined;
     const known = this.options.manifest.get(hash) ?? this.near.get(hash);
     if (known !== undefined || !this.options.redis) return known;
-    const shared = await this.options.redis.run((client) => client.get(this.options.documentKey(hash))).catch(() => null);
+    return this.lookupShared(hash);
+  }
+
+  private async lookupShared(hash: string): Promise<string | undefined> {
+    const shared = await this.options.redis!.run((client) => client.get(this.options.documentKey(hash))).catch(() => null);
     // Anything else writing under our keys (a deployment sharing the namespace by mistake) is not believed.
     if (typeof shared !== 'string' || documentHash(shared) !== hash) return undefined;
     this.near.set(hash, shared);
@@ -117,7 +124,7 @@ export class PersistedQueries {
    */
   readOnlyForApollo(): KeyValueCache<string> {
     return {
-      get: async (key) => (key.startsWith(APOLLO_PREFIX) ? this.lookup(key.slice(APOLLO_PREFIX.length)) : undefined),
+      get: async (key) => (key.startsWith(APOLLO_PREFIX) ? await this.lookup(key.slice(APOLLO_PREFIX.length)) : undefined),
       set: async () => {},
       delete: async () => false,
     };

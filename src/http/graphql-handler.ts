@@ -9,9 +9,9 @@
 // client claims. Only a query may be cached or share its execution, and the execution itself
 // refuses anything else (graphql/execution-record-plugin.ts).
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { type ApolloServer, HeaderMap, type HTTPGraphQLRequest } from '@apollo/server';
-import type { Viewer, ViewerResolver } from '../auth/viewer.js';
+import type { Viewer } from '../auth/viewer.js';
 import { requestErrorFor } from '../db/errors.js';
 import { type CachedResponse, etagOf } from '../cache/entry.js';
 import { type CacheKeys, requestPart } from '../cache/keys.js';
@@ -35,7 +35,8 @@ export interface GraphQLHandlerOptions {
   maxBodyBytes: number;
   /** Parsed queries by request text (see request-memo.ts). */
   memo: RequestMemo;
-  resolveViewer: ViewerResolver;
+  /** The caller, from the request's headers; throws a coded error for a refused credential. */
+  resolveViewer: (headers: IncomingHttpHeaders) => Promise<Viewer | null>;
   createContext: (viewer: Viewer | null, requestId: string, execution: ExecutionRecord) => RequestContext | Promise<RequestContext>;
   cache: ResponseCache;
   keys: CacheKeys;
@@ -308,7 +309,8 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
           parsedNow = true;
         }
         mediaType = responseMediaType(request.headers);
-        document = await requestDocument(parsed.params, options.persisted, parsed.textHash);
+        const identified = requestDocument(parsed.params, options.persisted, parsed.textHash);
+        document = identified instanceof Promise ? await identified : identified;
         if (document.kind === 'known' && parsed.params.query !== undefined) parsed.textHash = document.hash;
       }
     } catch (error) {
@@ -343,7 +345,7 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
     let viewer: Viewer | null = null;
     let viewerError: unknown;
     try {
-      viewer = await options.resolveViewer(request.headers.authorization);
+      viewer = await options.resolveViewer(request.headers);
     } catch (error) {
       // A token that cannot be checked because the database is unreachable ends the request with
       // its coded error: thrown as it is, Apollo would answer a 500 "Context creation failed".
@@ -356,15 +358,16 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
     // A client sending a document with its hash asks for it to be registered: done for valid
     // tokens only, once the document is known to be a GraphQL operation (it resolved one, or it
     // answered from the cache, where only executed queries are).
-    const registerIfAsked = async (resolved: boolean) => {
-      if (known?.register && viewer && resolved) await options.persisted.register(viewer.workspaceId, known.hash, known.text);
-    };
+    // Undefined when nothing is to be registered, so the usual request does not wait a turn for it.
+    const registerIfAsked = (resolved: boolean): Promise<void> | undefined =>
+      known?.register && viewer && resolved ? options.persisted.register(viewer.workspaceId, known.hash, known.text) : undefined;
 
     const facts = known && options.documents.of(known.hash, known.text);
     const isQuery = facts !== undefined && params !== undefined && kindOf(facts, params.operationName) === 'query';
     if (!cache.enabled || !viewer || !isQuery || !parsed || !params || !known) {
       const result = await execute(apolloRequest(), viewer, viewerError, requestId, trace);
-      await registerIfAsked(result.operation !== undefined);
+      const registering = registerIfAsked(result.operation !== undefined);
+      if (registering) await registering;
       options.onCacheOutcome?.('bypass', operationLabel);
       record.outcome = 'bypass';
       record.statements = result.statements;
@@ -388,7 +391,8 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
           if (result.entry) await cache.store(key, result.entry, ticket);
         });
       }
-      await registerIfAsked(true);
+      const registering = registerIfAsked(true);
+      if (registering) await registering;
       options.onCacheOutcome?.(outcome, operationLabel);
       record.outcome = outcome;
       return writeCachedResponse(request, response, found.entry, requestId, outcome, {}, mediaType);
@@ -397,7 +401,8 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
     // A concurrent request may have filled L1 while this one waited for Redis.
     const filledMeanwhile = cache.fromMemory(key);
     if (filledMeanwhile) {
-      await registerIfAsked(true);
+      const registering = registerIfAsked(true);
+      if (registering) await registering;
       options.onCacheOutcome?.('hit-l1', operationLabel);
       record.outcome = 'hit-l1';
       return writeCachedResponse(request, response, filledMeanwhile, requestId, 'hit-l1', {}, mediaType);
@@ -419,7 +424,8 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
       shared = false;
       outcome = 'bypass';
     }
-    await registerIfAsked(result.operation !== undefined);
+    const registering = registerIfAsked(result.operation !== undefined);
+    if (registering) await registering;
     options.onCacheOutcome?.(outcome, operationLabel);
     record.outcome = outcome;
     record.statements = shared ? 0 : result.statements;

@@ -21,11 +21,11 @@ export type RequestDocument =
   | { kind: 'unknown-hash' };
 
 /**
- * The request's document. `textHash` is the sha256 of params.query when the caller already knows
- * it (computed earlier from the same request text). Throws a BodyError when a claimed hash does
- * not match the text sent with it.
+ * The request's document: at once when it is at hand, or once Redis has answered. `textHash` is
+ * the sha256 of params.query when the caller already knows it (computed earlier from the same
+ * request text). Throws a BodyError when a claimed hash does not match the text sent with it.
  */
-export async function requestDocument(params: GraphQLParams, persisted: PersistedQueries, textHash?: string): Promise<RequestDocument> {
+export function requestDocument(params: GraphQLParams, persisted: PersistedQueries, textHash?: string): RequestDocument | Promise<RequestDocument> {
   if (params.query !== undefined) {
     const hash = textHash ?? documentHash(params.query);
     if (params.claimedHash !== undefined && params.claimedHash !== hash) {
@@ -33,6 +33,13 @@ export async function requestDocument(params: GraphQLParams, persisted: Persiste
     }
     return { kind: 'known', hash, text: params.query, register: params.claimedHash !== undefined };
   }
-  const text = params.claimedHash === undefined ? undefined : await persisted.lookup(params.claimedHash);
-  return text === undefined ? { kind: 'unknown-hash' } : { kind: 'known', hash: params.claimedHash!, text, register: false };
+  if (params.claimedHash === undefined) return UNKNOWN_HASH;
+  const hash = params.claimedHash;
+  // Answered without waiting when this process knows the hash (a cache hit's usual case); a
+  // document only Redis holds is looked up there.
+  const text = persisted.lookup(hash);
+  const named = (found: string | undefined): RequestDocument => (found === undefined ? UNKNOWN_HASH : { kind: 'known', hash, text: found, register: false });
+  return text instanceof Promise ? text.then(named) : named(text);
 }
+
+const UNKNOWN_HASH: RequestDocument = { kind: 'unknown-hash' };

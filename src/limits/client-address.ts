@@ -2,7 +2,7 @@
 // only when cardfile is told it sits behind proxies (TRUST_PROXY): otherwise any client could name
 // a fresh address in it on every request and never be limited.
 import type { IncomingMessage } from 'node:http';
-import { isIP, SocketAddress } from 'node:net';
+import { isIP, type Socket, SocketAddress } from 'node:net';
 
 /**
  * An address as one spelling only (IPv6 compressed and in lower case; IPv4 clients of a
@@ -18,6 +18,22 @@ function canonical(address: string): string | undefined {
 }
 
 /**
+ * The canonical peer address of each open connection: it is fixed for the connection's life, and
+ * spelling it (a SocketAddress) cost a keep-alive client's every request a few microseconds.
+ */
+const peers = new WeakMap<Socket, string>();
+
+function peerOf(socket: Socket): string {
+  let peer = peers.get(socket);
+  if (peer === undefined) {
+    peer = canonical(socket.remoteAddress ?? '') ?? 'unknown';
+    // Only once the socket knows its peer: a closed one may not, and must not be remembered so.
+    if (socket.remoteAddress !== undefined) peers.set(socket, peer);
+  }
+  return peer;
+}
+
+/**
  * With `trustedHops` proxies in front, each appending the address it received the request from,
  * the client is the entry that many places from the right; entries further left were written by
  * whoever sent the request and prove nothing. A header shorter than that falls back to its first.
@@ -25,7 +41,7 @@ function canonical(address: string): string | undefined {
  * counts as the peer: every rate-limit key is built from a verified address of bounded length.
  */
 export function clientAddressOf(request: IncomingMessage, trustedHops: number): string {
-  const peer = canonical(request.socket.remoteAddress ?? '') ?? 'unknown';
+  const peer = peerOf(request.socket);
   if (trustedHops === 0) return peer;
   const header = request.headers['x-forwarded-for'];
   const value = Array.isArray(header) ? header.join(',') : header;

@@ -2,9 +2,8 @@
 // so that every instance shares the same counts, and in process otherwise. A Redis that is down,
 // slow or behind an open circuit never fails a request: the request is counted in process instead,
 // which keeps each instance within the limit on its own until Redis answers again.
-import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { credentialsOf } from '../auth/authorization-header.js';
+import { credentialsOfRequest } from '../auth/authorization-header.js';
 import type { RedisConnection } from '../cache/redis-connection.js';
 import { clientAddressOf } from './client-address.js';
 import { RedisWindow } from './redis-window.js';
@@ -64,14 +63,13 @@ export class RequestRateLimits {
 
   private checksFor(request: IncomingMessage): Check[] {
     const checks: Check[] = [];
-    const credentials = this.settings.rateLimitPerToken > 0 ? credentialsOf(request.headers.authorization) : undefined;
+    const credentials = this.settings.rateLimitPerToken > 0 ? credentialsOfRequest(request.headers) : undefined;
     // A refused header gets its 401 without a lookup; the per-address limit counts it.
     if (credentials?.kind === 'bearer') {
-      // Keyed by the parsed token, so every accepted spelling of it counts together. A digest,
-      // computed on every request rather than remembered by token: neither Redis (and its dumps)
-      // nor this process's heap holds a credential for the sake of a 2 µs hash.
-      const key = `${this.prefix}t:${createHash('sha256').update(credentials.token).digest('base64url')}`;
-      checks.push({ key, limit: this.settings.rateLimitPerToken, scope: 'token' });
+      // Keyed by the parsed token, so every accepted spelling of it counts together, and by its
+      // digest (the one the token check uses too), so that neither Redis (and its dumps) nor a
+      // memo of this process holds a credential.
+      checks.push({ key: `${this.prefix}t:${credentials.tokenHash}`, limit: this.settings.rateLimitPerToken, scope: 'token' });
     }
     if (this.settings.rateLimitPerIp > 0) {
       const address = clientAddressOf(request, this.settings.trustProxyHops);

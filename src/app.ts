@@ -176,7 +176,7 @@ export async function createApp(config: Config, database: DatabaseHandle, logger
     plugins: [
       // Cache-Control comes from the operation's policy, computed once per document (cache-policy.ts).
       ApolloServerPluginCacheControlDisabled(),
-      cachePolicyPlugin<RequestContext>(schema),
+      cachePolicyPlugin(schema),
       accessPlugin(),
       queryCostPlugin<RequestContext>(schema, config.limits.maxQueryCost),
       executionRecordPlugin(),

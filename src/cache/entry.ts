@@ -6,7 +6,10 @@ export interface CachedResponse {
   /** Byte length of `body` in UTF-8. */
   bytes: number;
   etag: string;
-  /** The Cache-Control value computed from the schema's hints when the response was made. */
+  /**
+   * Kept for entries already in Redis from earlier versions; nothing reads it (the answer's policy
+   * is its maxAgeSeconds, and headers are written from that).
+   */
   cacheControl: string;
   maxAgeSeconds: number;
   /** Epoch ms: fresh until then. */
@@ -19,6 +22,34 @@ export interface CachedResponse {
    * is decoded from them only if something asks for it.
    */
   payload?: Buffer;
+}
+
+// Jitter spreads the expiry of entries filled together, so they are not all refreshed at once.
+const jitter = () => 0.9 + Math.random() * 0.2;
+
+export interface NewEntry {
+  body: string;
+  maxAgeSeconds: number;
+  /** What the answer was built from (src/cache/keys.ts `tag`), for invalidation. */
+  tags: Iterable<string>;
+  now: number;
+  /** Seconds the entry may be served stale after it expires, while one refresh runs. */
+  staleSeconds: number;
+}
+
+/** The one place an entry is made from an answer: its ETag, expiry (with jitter) and stale window. */
+export function newEntry({ body, maxAgeSeconds, tags, now, staleSeconds }: NewEntry): CachedResponse {
+  const freshUntil = now + Math.round(maxAgeSeconds * 1000 * jitter());
+  return {
+    body,
+    bytes: Buffer.byteLength(body),
+    etag: etagOf(body),
+    cacheControl: `max-age=${maxAgeSeconds}`,
+    maxAgeSeconds,
+    freshUntil,
+    staleUntil: freshUntil + staleSeconds * 1000,
+    tags: [...tags],
+  };
 }
 
 export function etagOf(body: string): string {

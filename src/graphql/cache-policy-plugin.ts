@@ -1,27 +1,19 @@
-// Sets Cache-Control from the operation's cache policy (cache-policy.ts), in place of Apollo's
-// cache-control plugin, which is turned off: computed once per document. Browsers are told to
-// revalidate every time (browser-cache-control.ts), whatever the policy's max age.
+// Records the operation's cache policy (cache-policy.ts) in the execution record, in place of
+// Apollo's cache-control plugin, which is turned off: computed once per document, not per field.
+// It writes no header: the HTTP layer decides what may be kept and writes Cache-Control from the
+// policy once (src/http/answer-caching.ts), so nothing parses a header back into a policy.
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { GraphQLSchema, OperationDefinitionNode } from 'graphql';
-import { NOT_STORED, REVALIDATE_EACH_TIME } from './browser-cache-control.js';
 import { cachePolicies } from './cache-policy.js';
+import type { RequestContext } from './context.js';
 
-export function cachePolicyPlugin<Context extends object>(schema: GraphQLSchema): ApolloServerPlugin<Context> {
+export function cachePolicyPlugin(schema: GraphQLSchema): ApolloServerPlugin<RequestContext> {
   const policyOf = cachePolicies(schema);
   return {
     async requestDidStart() {
       return {
-        async willSendResponse({ response, document, operation }) {
-          const body = response.body;
-          const policy = document && operation ? policyOf(document, operation as OperationDefinitionNode) : undefined;
-          if (policy && body.kind === 'single' && !body.singleResult.errors) {
-            // The max age rides along for the GraphQL handler, which reads it back from this header
-            // to decide whether, and how long, the server keeps the answer. Browsers reuse nothing
-            // without asking under no-cache, so it gives them no licence to serve a stale copy.
-            response.http.headers.set('cache-control', `${REVALIDATE_EACH_TIME}, max-age=${policy.maxAge}`);
-          } else {
-            response.http.headers.set('cache-control', NOT_STORED);
-          }
+        async didResolveOperation({ document, operation, contextValue }) {
+          if (operation) contextValue.execution.policy = policyOf(document, operation as OperationDefinitionNode);
         },
       };
     },

@@ -6,6 +6,7 @@ import type { CursorCodec } from './cursor-codec.js';
 import { forbidden, unauthenticated } from '../errors.js';
 import type { WorkspaceLoaders } from '../loaders/workspace-loaders.js';
 import type { RequestTrace } from '../observability/request-trace.js';
+import type { CachePolicy } from './cache-policy.js';
 
 export type { WrittenRow };
 
@@ -31,6 +32,12 @@ export interface ExecutionRecord {
   hadErrors: boolean;
   /** Invalidation tags of everything the response was built from. */
   dependencies: Set<string>;
+  /**
+   * The operation's cache policy from the schema's hints (cache-policy.ts), once Apollo resolved
+   * the operation; undefined before, or for a document without one. Data, not a header: the HTTP
+   * layer writes Cache-Control from it once, at the edge.
+   */
+  policy: CachePolicy | undefined;
   /** SQL statements the execution sent. */
   statements: number;
   /** The request's trace when tracing is on: phases, loader batches and statements go under it. */

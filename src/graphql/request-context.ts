@@ -49,5 +49,5 @@ export function createRequestContext(viewer: Viewer | null, requestId: string, e
  * `readOnly`: its answer may be shared or cached, so only a query may run).
  */
 export function newExecutionRecord(trace?: RequestTrace, readOnly = false): ExecutionRecord {
-  return { operation: undefined, hadErrors: false, dependencies: new Set(), statements: 0, trace, readOnly };
+  return { operation: undefined, hadErrors: false, dependencies: new Set(), policy: undefined, statements: 0, trace, readOnly };
 }

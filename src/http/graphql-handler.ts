@@ -13,14 +13,16 @@ import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:
 import { type ApolloServer, HeaderMap, type HTTPGraphQLRequest } from '@apollo/server';
 import type { Viewer } from '../auth/viewer.js';
 import { requestErrorFor } from '../db/errors.js';
-import { type CachedResponse, etagOf } from '../cache/entry.js';
+import { type CachedResponse, newEntry } from '../cache/entry.js';
 import { type CacheKeys, requestPart } from '../cache/keys.js';
-import type { CacheOutcome, FillTicket, ResponseCache } from '../cache/response-cache.js';
+import type { CacheOutcome, ResponseCache } from '../cache/response-cache.js';
+import { type Fill, prefill, type RunFor, serveCached } from '../cache/serve-cached.js';
 import type { ExecutionRecord, RequestContext } from '../graphql/context.js';
 import { type DocumentFactsMemo, keyNameOf, kindOf } from '../graphql/document-facts.js';
 import { newExecutionRecord } from '../graphql/request-context.js';
 import type { RequestTrace } from '../observability/request-trace.js';
 import type { Tracing } from '../observability/tracing.js';
+import { cacheControlOf, keepSeconds } from './answer-caching.js';
 import { writeCachedResponse } from './cached-response.js';
 import type { PersistedQueries } from '../cache/persisted-queries.js';
 import { type GraphQLParams, readGraphQLRequest } from './graphql-request.js';
@@ -157,10 +159,6 @@ function resolvedRequest(method: string, headers: HeaderMap, search: string, par
   return { method, headers, search, body };
 }
 
-const MAX_AGE = /(?:^|[\s,])max-age=(\d+)/;
-// Jitter spreads the expiry of entries filled together, so they are not all refreshed at once.
-const jitter = () => 0.9 + Math.random() * 0.2;
-
 export function createGraphQLHandler(options: GraphQLHandlerOptions) {
   const { apollo, cache } = options;
 
@@ -189,25 +187,12 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
     const status = result.status ?? 200;
     options.onStatements?.(execution.statements);
 
-    const maxAge = Number(MAX_AGE.exec(headers['cache-control'] ?? '')?.[1] ?? 0);
-    const cacheable = status === 200 && execution.operation === 'query' && !execution.hadErrors && maxAge > 0 && viewer !== null;
-    // Errors and everything else that may not be kept are marked so for browsers and CDNs too.
-    if (!cacheable) headers['cache-control'] = 'no-store';
+    const keep = keepSeconds({ status, operation: execution.operation, hadErrors: execution.hadErrors, policy: execution.policy, withViewer: viewer !== null });
+    // Written here from the policy, whatever Apollo set: the one place an executed answer's header is made.
+    headers['cache-control'] = cacheControlOf(keep);
     const base = { status, headers, body, statements: execution.statements, operation: execution.operation, refusedWrite: execution.refusedWrite === true };
-    if (!cacheable || !cache.enabled) return base;
-    const now = options.now();
-    const freshUntil = now + Math.round(maxAge * 1000 * jitter());
-    const entry: CachedResponse = {
-      body,
-      bytes: Buffer.byteLength(body),
-      etag: etagOf(body),
-      cacheControl: headers['cache-control']!,
-      maxAgeSeconds: maxAge,
-      freshUntil,
-      staleUntil: freshUntil + options.staleSeconds * 1000,
-      tags: [...execution.dependencies],
-    };
-    return { ...base, entry };
+    if (keep === 0 || !cache.enabled) return base;
+    return { ...base, entry: newEntry({ body, maxAgeSeconds: keep, tags: execution.dependencies, now: options.now(), staleSeconds: options.staleSeconds }) };
   }
 
   /**
@@ -244,12 +229,11 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
       workspaceId: viewer.workspaceId,
       role: viewer.role,
     });
-    const ticket = await cache.ticket(viewer.workspaceId);
     const headers = new HeaderMap([['content-type', 'application/json']]);
-    const result = await execute({ method: 'POST', headers, search: '', body: { query, operationName } }, viewer, undefined, randomUUID(), undefined, true);
-    if (!result.entry) return false;
-    await cache.store(key, result.entry, ticket);
-    return true;
+    return prefill(cache, key, viewer.workspaceId, async () => {
+      const executed = await execute({ method: 'POST', headers, search: '', body: { query, operationName } }, viewer, undefined, randomUUID(), undefined, true);
+      return executed.entry;
+    });
   }
 
   const { memo } = options;
@@ -380,55 +364,33 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
     else if (parsedNow) memo.set('POST', text, parsed);
     parsed.keyPart ??= requestPart(known.hash, keyNameOf(facts, params.operationName), params.variables);
     const key = options.keys.responseFor(viewer.workspaceId, viewer.role, parsed.keyPart);
-    const found = await cache.lookup(key, viewer.workspaceId, trace);
-    if ('entry' in found) {
-      const outcome: CacheOutcome = found.stale ? 'stale' : found.tier === 'l1' ? 'hit-l1' : 'hit-l2';
-      if (found.stale) {
-        const refreshViewer = viewer;
-        cache.refreshInBackground(key, async () => {
-          const ticket = await cache.ticket(refreshViewer.workspaceId);
-          const result = await execute(apolloRequest(), refreshViewer, undefined, randomUUID(), undefined, true);
-          if (result.entry) await cache.store(key, result.entry, ticket);
-        });
-      }
+    const caller = viewer; // as narrowed here: the run below may happen later
+    // Run for the request(s) waiting, or in the background for a stale entry (no client waits on
+    // that one: an id and no trace of its own). Read-only: only a query may be shared or kept.
+    const run = async (why: RunFor): Promise<Fill<Execution>> => {
+      const executed = await execute(apolloRequest(), caller, undefined, why === 'request' ? requestId : randomUUID(), why === 'request' ? trace : undefined, true);
+      return { value: executed, entry: executed.entry };
+    };
+    const served = await serveCached(cache, key, viewer.workspaceId, run, trace);
+    if ('entry' in served) {
       const registering = registerIfAsked(true);
       if (registering) await registering;
-      options.onCacheOutcome?.(outcome, operationLabel);
-      record.outcome = outcome;
-      return writeCachedResponse(request, response, found.entry, requestId, outcome, {}, mediaType);
+      options.onCacheOutcome?.(served.outcome, operationLabel);
+      record.outcome = served.outcome;
+      return writeCachedResponse(request, response, served.entry, requestId, served.outcome, {}, mediaType);
     }
-
-    // A concurrent request may have filled L1 while this one waited for Redis.
-    const filledMeanwhile = cache.fromMemory(key);
-    if (filledMeanwhile) {
-      const registering = registerIfAsked(true);
-      if (registering) await registering;
-      options.onCacheOutcome?.('hit-l1', operationLabel);
-      record.outcome = 'hit-l1';
-      return writeCachedResponse(request, response, filledMeanwhile, requestId, 'hit-l1', {}, mediaType);
-    }
-    const ticket: FillTicket = found;
-    // Requests with one key name one verified document, operation and variables: whichever form
-    // they came in (text or hash, GET or POST), Apollo runs the same text for them.
-    const flight = await cache.singleFlight(key, ticket, async () => {
-      const executed = await execute(apolloRequest(), viewer, undefined, requestId, trace, true);
-      if (executed.entry) void cache.store(key, executed.entry, ticket);
-      return executed;
-    });
-    let result = flight.value;
-    let shared = flight.shared;
-    let outcome: CacheOutcome = shared ? 'coalesced' : 'miss';
+    let result = served.value;
+    let outcome: CacheOutcome = served.outcome;
     if (result.refusedWrite) {
       // Not a query after all: every caller runs its own, as an ordinary request.
       result = await execute(apolloRequest(), viewer, undefined, requestId, trace);
-      shared = false;
       outcome = 'bypass';
     }
     const registering = registerIfAsked(result.operation !== undefined);
     if (registering) await registering;
     options.onCacheOutcome?.(outcome, operationLabel);
     record.outcome = outcome;
-    record.statements = shared ? 0 : result.statements;
+    record.statements = outcome === 'coalesced' ? 0 : result.statements;
     return writeExecution(request, response, result, requestId, outcome, mediaType);
   };
   return { handle, prefetch };

@@ -1,6 +1,6 @@
 // The published operations the benchmark sends, by the sha256 hash of the persisted-documents
 // manifest, and the two request shapes: APQ GET for reads, hash-only POST for mutations.
-import { loadPersistedDocuments } from '../src/cache/persisted-documents.js';
+import { loadPublishedOperations } from '../src/graphql/published-operations.js';
 
 export type OperationName = 'ContactsPage' | 'ContactCard' | 'SearchContacts' | 'UpdateContact';
 
@@ -11,15 +11,11 @@ export interface Operation {
 }
 
 export function loadOperations(): Record<OperationName, Operation> {
-  const byName = new Map<string, Operation>();
-  for (const [hash, document] of loadPersistedDocuments()) {
-    const name = /^(?:query|mutation)\s+([A-Za-z_][A-Za-z0-9_]*)/m.exec(document)?.[1];
-    if (name) byName.set(name, { name: name as OperationName, hash, document });
-  }
-  const pick = (name: OperationName) => {
+  const { byName } = loadPublishedOperations();
+  const pick = (name: OperationName): Operation => {
     const operation = byName.get(name);
     if (!operation) throw new Error(`${name} is not in the persisted-documents manifest; run npm run codegen`);
-    return operation;
+    return { name, hash: operation.hash, document: operation.text };
   };
   return {
     ContactsPage: pick('ContactsPage'),

@@ -22,9 +22,9 @@ import { ErrorTracker } from './observability/error-tracker.js';
 import { StatementLabels } from './observability/statement-labels.js';
 import { DocumentFactsMemo } from './graphql/document-facts.js';
 import { createCacheLayer } from './cache/setup.js';
-import { loadPersistedDocuments } from './cache/persisted-documents.js';
+import { loadPublishedOperations } from './graphql/published-operations.js';
 import { PersistedQueries } from './cache/persisted-queries.js';
-import { warmHotOperations } from './cache/hot-operations.js';
+import { warmHotOperations } from './graphql/warm-hot-operations.js';
 import { createRequestContext } from './graphql/request-context.js';
 import { buildSchema } from './graphql/schema.js';
 import { createGraphQLHandler } from './http/graphql-handler.js';
@@ -144,9 +144,9 @@ export async function createApp(config: Config, database: DatabaseHandle, logger
   );
   if (database.replicas) metrics.watchReplicas(database.replicas);
 
-  const persistedDocuments = loadPersistedDocuments();
+  const published = loadPublishedOperations();
   const persisted = new PersistedQueries({
-    manifest: persistedDocuments,
+    manifest: published.texts,
     redis: cache.redis,
     documentKey: cache.keys.persistedDocument,
     registrationsKey: cache.keys.persistedRegistrations,
@@ -196,11 +196,7 @@ export async function createApp(config: Config, database: DatabaseHandle, logger
   });
   await apollo.start();
   const documents = new DocumentFactsMemo();
-  const publishedNames = new Map<string, string>();
-  for (const [hash, document] of persistedDocuments) {
-    const name = /^(?:query|mutation)\s+([A-Za-z_][A-Za-z0-9_]*)/.exec(document)?.[1];
-    if (name) publishedNames.set(hash, name);
-  }
+  const publishedNames = new Map([...published.byHash].map(([hash, operation]) => [hash, operation.name]));
   // Mutations and the view flusher alike: write position, purge, write-through.
   const afterWrite = new AfterWrite({ recordWritePosition: (workspaceId) => reads.afterWrite(workspaceId), responses: cache.responses, entities: cache.entities });
   const views = createViewCounting(config, db, cache, afterWrite, metrics, logger);
@@ -249,7 +245,7 @@ export async function createApp(config: Config, database: DatabaseHandle, logger
     documents,
     persisted,
     staleSeconds: config.staleWhileRevalidateSeconds,
-    trustedDocuments: config.persistedOnly ? new Set(persistedDocuments.keys()) : undefined,
+    trustedDocuments: config.persistedOnly ? new Set(published.byHash.keys()) : undefined,
     now,
     tracing,
     createContext: async (viewer, requestId, execution) => {
@@ -284,7 +280,7 @@ export async function createApp(config: Config, database: DatabaseHandle, logger
   // In the background: the server serves while the cache warms.
   const warming = warmHotOperations(
     db,
-    persistedDocuments,
+    published,
     graphql.prefetch,
     { operations: config.warmOperations, workspaces: config.responseCache ? config.warmWorkspaces : 0 },
     logger,

@@ -1,6 +1,6 @@
 // Process entry: `npm start`.
 import { createApp } from './app.js';
-import { loadPersistedDocuments } from './cache/persisted-documents.js';
+import { loadPublishedOperations } from './graphql/published-operations.js';
 import { loadConfig } from './config.js';
 import { firstQueryCurl } from './first-query.js';
 import { openConfiguredDatabase } from './db/open.js';
@@ -50,7 +50,7 @@ async function main() {
   if (demoToken) {
     console.log(`demo editor token: ${config.dataDir}/demo-token`);
     console.log('try it:');
-    console.log(`  ${firstQueryCurl(url, demoToken, config.persistedOnly, loadPersistedDocuments())}`);
+    console.log(`  ${firstQueryCurl(url, demoToken, config.persistedOnly, loadPublishedOperations())}`);
   }
 }
 

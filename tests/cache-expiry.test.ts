@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { createClient, type RedisClientType } from '@redis/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadPersistedDocuments } from '../src/cache/persisted-documents.js';
+import { loadPersistedDocuments } from '../src/graphql/published-operations.js';
 import { counter } from './helpers/metrics.js';
 import { type OwnRedis, startOwnRedis } from './helpers/redis.js';
 import { createWorkspace, startTestServer, type TestServer, type Workspace } from './helpers/server.js';

@@ -8,7 +8,7 @@ import { ApolloServer, HeaderMap } from '@apollo/server';
 import { ApolloServerPluginCacheControl } from '@apollo/server/plugin/cacheControl';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createViewerResolver } from '../src/auth/viewer.js';
-import { loadPersistedDocuments } from '../src/cache/persisted-documents.js';
+import { loadPersistedDocuments } from '../src/graphql/published-operations.js';
 import type { RequestContext } from '../src/graphql/context.js';
 import { buildSchema } from '../src/graphql/schema.js';
 import { createRequestContext, newExecutionRecord } from '../src/graphql/request-context.js';

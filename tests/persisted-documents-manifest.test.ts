@@ -5,7 +5,7 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadPersistedDocuments } from '../src/cache/persisted-documents.js';
+import { loadPersistedDocuments, loadPublishedOperations } from '../src/graphql/published-operations.js';
 
 const directory = mkdtempSync(path.join(tmpdir(), 'cardfile-manifest-'));
 afterAll(() => rmSync(directory, { recursive: true, force: true }));
@@ -36,7 +36,18 @@ describe('the persisted-documents manifest', () => {
 
   it('as generated, lists every operation of src/client/operations/ under its own name', () => {
     const operations = readdirSync(path.join(import.meta.dirname, '../src/client/operations')).map((file) => path.basename(file, '.graphql'));
-    const names = [...loadPersistedDocuments().values()].map((document) => /^(?:query|mutation) (\w+)\b/.exec(document)?.[1]);
-    expect(names.sort()).toEqual(operations.sort());
+    const { byName, byHash } = loadPublishedOperations();
+    expect([...byName.keys()].sort()).toEqual(operations.sort());
+    expect(byHash.size).toBe(operations.length);
+  });
+
+  it('is refused at start when an entry does not hold exactly one named operation', () => {
+    for (const [what, document] of [
+      ['anonymous', '{ viewer { role } }'],
+      ['two operations', 'query A { viewer { role } } query B { tags { name } }'],
+    ]) {
+      const sha = createHash('sha256').update(document!).digest('hex');
+      expect(() => loadPublishedOperations(manifestFile(what!.replace(/\W+/g, '-'), { [sha]: document }))).toThrow(/exactly one named operation/);
+    }
   });
 });

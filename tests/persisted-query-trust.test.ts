@@ -9,7 +9,7 @@ import { createClient } from '@redis/client';
 import { ApolloServer } from '@apollo/server';
 import { count } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadPersistedDocuments } from '../src/cache/persisted-documents.js';
+import { loadPublishedOperations } from '../src/graphql/published-operations.js';
 import { CURSOR_KEY, sharedKey } from '../src/db/repositories/server-keys.js';
 import { notes } from '../src/db/schema.js';
 import { cursorCodecOnce } from '../src/graphql/cursor-codec.js';
@@ -23,10 +23,11 @@ import { createWorkspace, onRedis, startTestServer, type TestServer, type Worksp
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
-const manifest = loadPersistedDocuments();
+const manifest = loadPublishedOperations();
 function published(name: string): { hash: string; text: string } {
-  for (const [hash, text] of manifest) if (new RegExp(`^(query|mutation) ${name}\\b`).test(text)) return { hash, text };
-  throw new Error(`no published operation ${name}`);
+  const operation = manifest.byName.get(name);
+  if (!operation) throw new Error(`no published operation ${name}`);
+  return operation;
 }
 
 let server: TestServer;

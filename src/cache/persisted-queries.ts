@@ -12,7 +12,7 @@ import type { KeyValueCache } from '@apollo/utils.keyvaluecache';
 import { LRUCache } from 'lru-cache';
 import type { Logger } from '../observability/logger.js';
 import { documentHash } from './keys.js';
-import type { RedisConnection } from './redis-connection.js';
+import type { RedisConnection } from '../redis/connection.js';
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 /** Apollo Server asks its persisted-query store for `apq:<hash>`. */
@@ -23,7 +23,7 @@ export const PERSISTED_QUERIES_MAX_BYTES = 20_000_000;
 const LOCAL_COUNTED_WORKSPACES = 10_000;
 
 export interface PersistedQueriesOptions {
-  /** sha256 hex -> text: the published operations, always known (checked as loaded: persisted-documents.ts). */
+  /** sha256 hex -> text: the published operations, always known (checked as loaded: src/graphql/published-operations.ts). */
   manifest: ReadonlyMap<string, string>;
   redis: RedisConnection | undefined;
   /** Redis key of a registered document, and of a workspace's registration count. */

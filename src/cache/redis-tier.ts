@@ -5,7 +5,7 @@
 import { RESP_TYPES, type RedisClientType } from '@redis/client';
 import { type CachedResponse, deserializeEntryBytes, serializeEntry } from './entry.js';
 import type { CacheKeys } from './keys.js';
-import type { RedisConnection } from './redis-connection.js';
+import type { RedisConnection } from '../redis/connection.js';
 
 // KEYS: sequence, entry. ARGV: expected sequence, value, ttl ms, then the tag index keys.
 const STORE = `

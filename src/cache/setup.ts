@@ -5,7 +5,7 @@ import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import { cacheKeys, type CacheKeys } from './keys.js';
 import { MemoryTier } from './memory-tier.js';
-import { RedisConnection } from './redis-connection.js';
+import { RedisConnection } from '../redis/connection.js';
 import { RedisTier } from './redis-tier.js';
 import { ResponseCache } from './response-cache.js';
 import { EntityCache } from './entity-cache.js';

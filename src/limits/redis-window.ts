@@ -1,7 +1,7 @@
 // Fixed-window request counters in Redis, shared by every instance: one script call counts a
 // request against all its keys (token and address) in one round trip. A key is created with the
 // window as its expiry and never extended, so it disappears when its window ends.
-import type { RedisConnection } from '../cache/redis-connection.js';
+import type { RedisConnection } from '../redis/connection.js';
 import type { Counted } from './window-counter.js';
 
 // Per key: INCRBY, the expiry on the first requests of a window (or on a key found without one,

@@ -4,7 +4,7 @@
 // which keeps each instance within the limit on its own until Redis answers again.
 import type { IncomingMessage } from 'node:http';
 import { credentialsOfRequest } from '../auth/authorization-header.js';
-import type { RedisConnection } from '../cache/redis-connection.js';
+import type { RedisConnection } from '../redis/connection.js';
 import { clientAddressOf } from './client-address.js';
 import { RedisWindow } from './redis-window.js';
 import { SharedCounts } from './shared-counts.js';

@@ -1,7 +1,7 @@
 // The published operations the journey sends, taken from the client SDK: their hash for APQ, and
 // their text from the persisted-documents manifest for when a server does not know the hash yet.
 import type { DocumentNode, OperationDefinitionNode } from 'graphql';
-import { loadPersistedDocuments } from '../cache/persisted-documents.js';
+import { loadPublishedOperations } from '../graphql/published-operations.js';
 import {
   ContactCardDocument,
   type ContactCardQuery,
@@ -30,7 +30,7 @@ export interface Published<Result, Variables> {
   readonly types?: [Result, Variables];
 }
 
-const manifest = loadPersistedDocuments();
+const manifest = loadPublishedOperations().texts;
 
 function publish<Result, Variables>(document: DocumentNode): Published<Result, Variables> {
   const hash = (document as { __meta__?: { hash?: string } }).__meta__?.hash;

@@ -2,7 +2,7 @@
 // configured and answering, otherwise in PostgreSQL. Either way an acknowledged view is on a
 // buffer the flusher will count it from, and never only in this process's memory.
 import { randomUUID } from 'node:crypto';
-import { RedisUnavailable } from '../cache/redis-connection.js';
+import { RedisUnavailable } from '../redis/connection.js';
 import type { Database } from '../db/client.js';
 import { bufferView, type RecordedView } from '../db/repositories/views.js';
 import type { ViewStream } from './view-stream.js';

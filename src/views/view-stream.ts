@@ -8,7 +8,7 @@
 import os from 'node:os';
 import { randomUUID } from 'node:crypto';
 import type { RedisClientType } from '@redis/client';
-import type { RedisConnection } from '../cache/redis-connection.js';
+import type { RedisConnection } from '../redis/connection.js';
 import type { RecordedView } from '../db/repositories/views.js';
 
 /** The consumer group every instance's flusher reads the stream through. */

@@ -3,7 +3,7 @@
 // a record of what the server itself received and answered.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Page } from 'playwright-core';
-import { loadPersistedDocuments } from '../../src/cache/persisted-documents.js';
+import { loadPersistedDocuments } from '../../src/graphql/published-operations.js';
 import type { TestServer } from './server.js';
 
 /** What a page's script could read of an answer, or why its fetch rejected. */

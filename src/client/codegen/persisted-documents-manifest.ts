@@ -1,6 +1,6 @@
 // A codegen plugin writing persisted-documents.json: every published operation's persisted text
 // (see persisted-text.ts) under its sha256 hex hash, ordered by operation name so that the file
-// only changes when an operation does. The server loads it at start (src/cache/persisted-documents.ts)
+// only changes when an operation does. The server loads it at start (src/graphql/published-operations.ts)
 // and finds operations in it by the name that opens each text (`query ContactsPage(...`).
 import { type ASTNode, type DocumentNode, Kind, type OperationDefinitionNode, visit } from 'graphql';
 import { persistedHash, persistedText } from './persisted-text.js';

@@ -9,7 +9,7 @@
 import { LRUCache } from 'lru-cache';
 import { entityStamp } from '../../cache/entity-stamp.js';
 import type { CacheKeys } from '../../cache/keys.js';
-import type { RedisConnection } from '../../cache/redis-connection.js';
+import type { RedisConnection } from '../../redis/connection.js';
 import type { Logger } from '../../observability/logger.js';
 import { walPositionFromKey, walPositionKey } from './wal-position.js';
 

@@ -1,7 +1,8 @@
 // The monitoring configuration in ops/ against the server as it is: every metric an alert or a
-// dashboard panel reads is one the server exports, and the README's "Observing cardfile" section
-// lists every metric the server exports and says what to do for every alert. (CI also runs
-// `promtool check config` and `promtool test rules` on ops/prometheus.)
+// dashboard panel reads is one the server exports, docs/operations.md ("Observing cardfile")
+// lists every metric the server exports, and docs/runbooks.md says what to do for every alert, in
+// the section the alert's runbook link points to. (CI also runs `promtool check config` and
+// `promtool test rules` on ops/prometheus.)
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -52,17 +53,25 @@ describe('ops/ configuration', () => {
     }
   });
 
-  it('documents every metric the server exports and every alert in the README', () => {
-    const readme = read('README.md');
-    const section = readme.slice(readme.indexOf('## Observing cardfile'));
+  it('documents every metric the server exports in docs/operations.md', () => {
+    const page = read('docs/operations.md');
+    const section = page.slice(page.indexOf('## Observing cardfile'));
     expect(section.length).toBeGreaterThan(100);
     // Node's standard process metrics are documented as a group.
     for (const name of families) {
       if (/^cardfile_(process_|nodejs_)/.test(name)) continue;
-      expect(section, `README lacks ${name}`).toContain(name);
+      expect(section, `docs/operations.md lacks ${name}`).toContain(name);
     }
-    for (const match of read('ops/prometheus/alerts.yml').matchAll(/- alert: (\w+)/g)) {
-      expect(section, `README lacks a heading for ${match[1]}`).toMatch(new RegExp(`^#### ${match[1]}$`, 'm'));
+  });
+
+  it('has a runbook for every alert in docs/runbooks.md, where its runbook link points', () => {
+    const runbooks = read('docs/runbooks.md');
+    const rules = read('ops/prometheus/alerts.yml').split(/^\s*- alert: /m).slice(1);
+    expect(rules.length).toBeGreaterThan(5);
+    for (const rule of rules) {
+      const name = /^\w+/.exec(rule)![0];
+      expect(runbooks, `docs/runbooks.md lacks a section for ${name}`).toMatch(new RegExp(`^#{2,4} ${name}$`, 'm'));
+      expect(rule, `${name}'s runbook link`).toContain(`runbook: "docs/runbooks.md#${name.toLowerCase()}"`);
     }
   });
 });

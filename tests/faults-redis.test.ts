@@ -83,7 +83,7 @@ describe('Redis stopped and started under a steady load', () => {
 
       for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
         // This Redis keeps nothing on disk: what its stream holds must be counted before it goes,
-        // or those views would be lost with it (the README's durability note). Reads and writes go on.
+        // or those views would be lost with it (docs/operations.md, "Contact views"). Reads and writes go on.
         await load.pauseViews();
         await waitFor('the stream to be counted', () => streamState(client!, store!), (state) => state.length === 0 && state.pending === 0);
         const down = `down (${signal})`;

@@ -4,7 +4,7 @@
 // of the same turn of the event loop (one script call). Near the limit (over NEAR_LIMIT of it)
 // the request is counted in Redis before it is answered, so the limit holds exactly where it
 // matters: what other instances admitted in the last round trip can only ever be admitted under it.
-// A round trip per request cost cache hits about a quarter of their throughput (README "Speed").
+// A round trip per request cost cache hits about a quarter of their throughput (bench/README.md, "What a request costs").
 import { LRUCache } from 'lru-cache';
 import { rateKeyBytes } from './rate-key-bytes.js';
 import type { RedisWindow } from './redis-window.js';

@@ -1,6 +1,6 @@
 // Whether the caches, at the sizes configured, fit in the JavaScript heap the process was given
 // (`npm start` caps the old generation at 512 MB so that V8 collects before growing its heap far
-// past what is alive; see README, "Memory"). A process whose caches outgrow the cap dies with an
+// past what is alive; see docs/operations.md, "Memory"). A process whose caches outgrow the cap dies with an
 // out-of-memory error under load, long after it started: this says so at start instead.
 import v8 from 'node:v8';
 import type { Config } from '../config.js';

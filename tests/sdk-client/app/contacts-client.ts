@@ -1,4 +1,4 @@
-// An app's Apollo Client for cardfile, set up as the README tells a front end to: a normalised
+// An app's Apollo Client for cardfile, set up as docs/api.md ("The client SDK") tells a front end to: a normalised
 // cache that pages `contacts` Relay-style, queries sent as GETs carrying only the SDK's persisted
 // hash (cacheable by a CDN), mutations as POSTs, and the token in Authorization.
 import { ApolloClient, HttpLink, InMemoryCache } from '@apollo/client';

@@ -5,7 +5,7 @@ import { peakRssMb, type PinnedProcess, rssMb, servingPid, spawnPinned, stop } f
 export const SERVER_CORE = 0;
 /**
  * Every server under test, cardfile and references alike, runs with the same runtime flags, those
- * cardfile's `npm start` uses for a process given one core: a young generation large enough that
+ * cardfile's documentation recommends for a process given one core: a young generation large enough that
  * short-lived request garbage dies young, garbage collection on the main thread (helper threads
  * pinned to the same core only take turns with it), and an old generation capped as `npm start`
  * caps it. Measured here: the first two took the uncached page from ~86 to ~150 req/s (the

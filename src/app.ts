@@ -43,13 +43,15 @@ import { SlowStatementLog } from './observability/slow-statements.js';
 import { StatusSampler } from './observability/status-sampler.js';
 import { errorsInResultPlugin } from './graphql/errors-in-result-plugin.js';
 import { createStatusRoute } from './http/status-route.js';
-import { createRumHandler } from './rum/handler.js';
+import { createRumHandler } from './http/rum-route.js';
 import { createViewCounting } from './views/setup.js';
 import { ReadRouting } from './db/replicas/read-routing.js';
 import { queryCostPlugin } from './graphql/limits/query-cost.js';
 import { shapeRules } from './graphql/limits/shape-rules.js';
 import { RequestRateLimits } from './limits/request-rate-limits.js';
-import { WritePositions } from './db/replicas/write-positions.js';
+import { reportReplicas } from './db/replicas/replica-metrics.js';
+import { createRumMetrics } from './rum/metrics.js';
+import { WritePositions } from './cache/write-positions.js';
 import { AfterWrite } from './cache/after-write.js';
 import { cursorCodecOnce } from './graphql/cursor-codec.js';
 import { CURSOR_KEY, sharedKey } from './db/repositories/server-keys.js';
@@ -142,7 +144,7 @@ export async function createApp(config: Config, database: DatabaseHandle, logger
         })
       : undefined,
   );
-  if (database.replicas) metrics.watchReplicas(database.replicas);
+  if (database.replicas) reportReplicas(database.replicas, metrics.replicas);
 
   const published = loadPublishedOperations();
   const persisted = new PersistedQueries({
@@ -312,7 +314,7 @@ export async function createApp(config: Config, database: DatabaseHandle, logger
       graphql: withCors(new CorsPolicy(config.corsOrigins), graphql.handle),
       ready,
       draining: () => drain.draining,
-      rum: createRumHandler(config, metrics.rum, now, () => publicOrigins),
+      rum: createRumHandler(config, createRumMetrics(metrics.registry), now, () => publicOrigins),
     },
     metrics,
     errors,

@@ -1,10 +1,10 @@
 // Every knob of cardfile, with its default, parsed and validated in one place.
 // The README's "Configuration" table lists the same names; keep the two together.
 import path from 'node:path';
-import { type Env, flag, integer } from './env-values.js';
-import { type TraceSettings, traceSettingsFrom } from './observability/trace-settings.js';
-import { originFrom, originListFrom } from './origin-values.js';
-import { type LimitSettings, limitSettingsFrom } from './limits/settings.js';
+import { type Env, flag, integer } from './settings/env-values.js';
+import { type TraceSettings, traceSettingsFrom } from './settings/trace-settings.js';
+import { originFrom, originListFrom } from './settings/origin-values.js';
+import { type LimitSettings, limitSettingsFrom } from './settings/limit-settings.js';
 
 export interface Config {
   port: number;

@@ -96,3 +96,19 @@ export const conflict = (message: string, currentVersion: number) =>
 
 export const serviceUnavailable = (message = 'The service is temporarily unavailable; retry shortly.') =>
   new CardfileError(ErrorCode.SERVICE_UNAVAILABLE, message);
+
+/**
+ * An error that ends a request at the HTTP layer, before GraphQL runs (a body that cannot be read,
+ * a request GraphQL over HTTP refuses, a limit), answered in the same JSON shape as a GraphQL
+ * error. Its code is the catalogue's; its status is the code's own, or the one HTTP has for the
+ * case where the code covers several (a BAD_REQUEST refused as 406 or 415, say).
+ */
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}

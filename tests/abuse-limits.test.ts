@@ -10,7 +10,7 @@ import { operationCost } from '../src/graphql/limits/query-cost.js';
 import { shapeRules } from '../src/graphql/limits/shape-rules.js';
 import { MAX_PAGE_SIZE } from '../src/graphql/pagination.js';
 import { buildSchema } from '../src/graphql/schema.js';
-import { limitSettingsFrom } from '../src/limits/settings.js';
+import { limitSettingsFrom } from '../src/settings/limit-settings.js';
 import { createWorkspace, startTestServer, type GraphQLResponse, type TestServer, type Workspace } from './helpers/server.js';
 
 // graphql-js as the server's dependencies load it (CommonJS): the schema's classes are checked

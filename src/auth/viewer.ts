@@ -5,6 +5,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { LRUCache } from 'lru-cache';
 import type { Database } from '../db/client.js';
+import { requestErrorFor } from '../db/errors.js';
 import { findToken, type TokenRecord } from '../db/repositories/tokens.js';
 import type { Role } from '../db/schema.js';
 import { unauthenticated } from '../errors.js';
@@ -82,7 +83,15 @@ export class TokenChecks {
   private async read(tokenHash: string): Promise<Check> {
     const trustedAtStart = this.revocations.trusted;
     const epochAtStart = this.revocations.epoch;
-    const check = (await findToken(this.db, tokenHash)) ?? UNKNOWN;
+    let found: TokenRecord | undefined;
+    try {
+      found = await findToken(this.db, tokenHash);
+    } catch (error) {
+      // A token that cannot be checked (the database unreachable, its pool exhausted) ends the
+      // request with its coded error and status (503), not an unexpected failure.
+      throw requestErrorFor(error) ?? error;
+    }
+    const check = found ?? UNKNOWN;
     // Kept only if no revocation can have been missed while it was read: one heard meanwhile may
     // concern this very token, read just before that revocation committed.
     const nothingMissed = trustedAtStart && this.revocations.trusted && this.revocations.epoch === epochAtStart;

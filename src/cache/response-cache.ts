@@ -21,7 +21,7 @@ import type { MemoryTier } from './memory-tier.js';
 import type { RedisTier } from './redis-tier.js';
 import { SequenceReads } from './sequence-reads.js';
 
-export type CacheOutcome = 'hit-l1' | 'hit-l2' | 'stale' | 'miss' | 'coalesced' | 'bypass';
+export type { CacheOutcome } from '../observability/cache-outcomes.js';
 
 export interface CacheEvents {
   stored(tier: 'l1' | 'l2'): void;

@@ -2,17 +2,12 @@
 // sent, where (primary or replica), and when it settled. Built per request, and only for a request
 // that is observed: the clients every other request uses stay as they are, so an unobserved
 // request pays nothing for this.
+import type { StatementDatabase, StatementObserver } from '../observability/statement-observer.js';
 import type { PGlite, Transaction } from '@electric-sql/pglite';
 import type postgres from 'postgres';
 import type { StatementRoute } from './replicas/routed-client.js';
 
-export type StatementDatabase = 'primary' | 'replica';
-
-/**
- * Told of a statement as it is sent, with its text (which holds $n placeholders, never values:
- * the parameters are not passed) and where it goes; returns what to call once it settled.
- */
-export type StatementObserver = (text: string, database: StatementDatabase) => (error?: unknown) => void;
+export type { StatementDatabase, StatementObserver };
 
 type Thenable = { then: (onFulfilled?: any, onRejected?: any) => Promise<unknown> };
 

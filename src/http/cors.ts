@@ -11,7 +11,7 @@
 // origin, and an origin not listed gets no CORS headers at all, so its page can read nothing.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ErrorCode, httpStatusOf } from '../errors.js';
-import { sendJsonError } from './graphql-handler.js';
+import { sendJsonError } from './json-error.js';
 
 type Route = (request: IncomingMessage, response: ServerResponse, search: string) => Promise<number>;
 

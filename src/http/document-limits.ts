@@ -6,8 +6,8 @@
 // max-tokens: armor's counts inside a second, full parse (Apollo cannot be given another parser),
 // while this stops at the limit without building anything and answers before Apollo runs.
 import { Lexer, Source, TokenKind } from 'graphql';
-import type { LimitSettings } from '../limits/settings.js';
-import { BodyError } from './request-body.js';
+import type { LimitSettings } from '../settings/limit-settings.js';
+import { HttpError } from '../errors.js';
 
 export type DocumentLimits = Pick<LimitSettings, 'maxQueryChars' | 'maxQueryTokens' | 'maxVariablesBytes'>;
 
@@ -71,21 +71,21 @@ function fieldsOf(method: string, search: string, body: unknown): { query: unkno
   return { query, variables, variablesBytes: () => (variables === undefined || variables === null ? 0 : Buffer.byteLength(JSON.stringify(variables))) };
 }
 
-/** Throws a coded BodyError when the request's document or variables are over a limit. */
+/** Throws a coded HttpError when the request's document or variables are over a limit. */
 export function checkDocumentLimits(method: string, search: string, body: unknown, limits: DocumentLimits): void {
   const { query, variables, variablesBytes } = fieldsOf(method, search, body);
   // Before the size, which is measured by serialising them.
   if (nestedDeeperThan(variables, MAX_VARIABLES_DEPTH)) {
-    throw new BodyError(400, 'BAD_REQUEST', 'The variables are nested too deeply.');
+    throw new HttpError(400, 'BAD_REQUEST', 'The variables are nested too deeply.');
   }
   if (variablesBytes() > limits.maxVariablesBytes) {
-    throw new BodyError(413, 'PAYLOAD_TOO_LARGE', 'The variables are too large: send less data per request.');
+    throw new HttpError(413, 'PAYLOAD_TOO_LARGE', 'The variables are too large: send less data per request.');
   }
   if (typeof query !== 'string') return;
   if (query.length > limits.maxQueryChars) {
-    throw new BodyError(413, 'PAYLOAD_TOO_LARGE', 'The query document is too long: send a shorter one, or a persisted query by its hash.');
+    throw new HttpError(413, 'PAYLOAD_TOO_LARGE', 'The query document is too long: send a shorter one, or a persisted query by its hash.');
   }
   if (hasMoreTokensThan(query, limits.maxQueryTokens)) {
-    throw new BodyError(400, 'GRAPHQL_VALIDATION_FAILED', 'The query document has too many tokens: send a shorter one.');
+    throw new HttpError(400, 'GRAPHQL_VALIDATION_FAILED', 'The query document has too many tokens: send a shorter one.');
   }
 }

@@ -12,7 +12,6 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { type ApolloServer, HeaderMap, type HTTPGraphQLRequest } from '@apollo/server';
 import type { Viewer } from '../auth/viewer.js';
-import { requestErrorFor } from '../db/errors.js';
 import { type CachedResponse, newEntry } from '../cache/entry.js';
 import { type CacheKeys, requestPart } from '../cache/keys.js';
 import type { CacheOutcome, ResponseCache } from '../cache/response-cache.js';
@@ -26,7 +25,9 @@ import { cacheControlOf, keepSeconds } from './answer-caching.js';
 import { writeCachedResponse } from './cached-response.js';
 import type { PersistedQueries } from '../cache/persisted-queries.js';
 import { type GraphQLParams, readGraphQLRequest } from './graphql-request.js';
-import { BodyError, readBody } from './request-body.js';
+import { sendJsonError } from './json-error.js';
+import { readBody } from './request-body.js';
+import { HttpError } from '../errors.js';
 import { checkDocumentLimits, type DocumentLimits } from './document-limits.js';
 import { type RequestDocument, requestDocument } from './request-document.js';
 import { checkCsrf, checkGetContentType, prefersHtml, responseMediaType } from './request-guards.js';
@@ -99,26 +100,17 @@ interface Execution {
   entry?: CachedResponse;
 }
 
-export function sendJsonError(response: ServerResponse, status: number, code: string, message: string, requestId?: string) {
-  const body = JSON.stringify({ errors: [{ message, extensions: { code } }] });
-  response.writeHead(status, {
-    'content-type': 'application/json; charset=utf-8',
-    'cache-control': 'no-store',
-    ...(requestId ? { 'x-request-id': requestId } : {}),
-  });
-  response.end(body);
-}
 
 /** A JSON POST body as Apollo expects it: one operation, as an object. */
 function parseJsonBody(text: string): unknown {
-  if (text.trim() === '') throw new BodyError(400, 'BAD_REQUEST', 'The request body is empty; send a JSON object with a "query".');
+  if (text.trim() === '') throw new HttpError(400, 'BAD_REQUEST', 'The request body is empty; send a JSON object with a "query".');
   let body: unknown;
   try {
     body = JSON.parse(text);
   } catch {
-    throw new BodyError(400, 'BAD_REQUEST', 'The request body is not valid JSON.');
+    throw new HttpError(400, 'BAD_REQUEST', 'The request body is not valid JSON.');
   }
-  if (Array.isArray(body)) throw new BodyError(400, 'BAD_REQUEST', 'Batched requests are not supported; send one operation per request.');
+  if (Array.isArray(body)) throw new HttpError(400, 'BAD_REQUEST', 'Batched requests are not supported; send one operation per request.');
   return body;
 }
 
@@ -298,7 +290,7 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
         if (document.kind === 'known' && parsed.params.query !== undefined) parsed.textHash = document.hash;
       }
     } catch (error) {
-      if (!(error instanceof BodyError)) throw error;
+      if (!(error instanceof HttpError)) throw error;
       sendJsonError(response, error.status, error.code, error.message, requestId);
       return error.status;
     }
@@ -331,9 +323,8 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
     try {
       viewer = await options.resolveViewer(request.headers);
     } catch (error) {
-      // A token that cannot be checked because the database is unreachable ends the request with
-      // its coded error: thrown as it is, Apollo would answer a 500 "Context creation failed".
-      viewerError = requestErrorFor(error) ?? error;
+      // A refused or uncheckable token (coded by the resolver): Apollo answers it from the context.
+      viewerError = error;
     }
 
     const operationLabel = (known && options.publishedNames?.get(known.hash)) ?? 'other';

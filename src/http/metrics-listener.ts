@@ -5,7 +5,7 @@ import http from 'node:http';
 import { randomUUID } from 'node:crypto';
 import type { ErrorTracker } from '../observability/error-tracker.js';
 import type { Metrics } from '../observability/metrics.js';
-import { sendJsonError } from './graphql-handler.js';
+import { sendJsonError } from './json-error.js';
 import type { ObservabilityRoutes } from './observability-routes.js';
 import { type ConnectionTimeouts, guardConnections, serverOptionsFor } from './connection-guards.js';
 

@@ -4,7 +4,7 @@
 import type { ServerResponse } from 'node:http';
 import { ErrorCode, httpStatusOf } from '../errors.js';
 import type { MetricsPage } from '../observability/metrics-page.js';
-import { sendJsonError } from './graphql-handler.js';
+import { sendJsonError } from './json-error.js';
 import type { ScrapePacer, ScrapeTurn } from './scrape-pacer.js';
 
 /** Answers `pathname` when it is an observability route, resolving with its route label; undefined otherwise. */

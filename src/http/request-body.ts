@@ -4,21 +4,12 @@
 // body bounds (body-bounds.ts), a deadline and the process's cap on bytes held by bodies in flight.
 // A client that goes away mid-body is told apart from every failure of ours (499, never a 5xx).
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ErrorCode, httpStatusOf } from '../errors.js';
+import { ErrorCode, HttpError, httpStatusOf } from '../errors.js';
 import { type BodyBounds, type BodyRefusal, BUSY_RETRY_AFTER_SECONDS } from './body-bounds.js';
 import { contentCodingOf, decoderFor } from './content-coding.js';
 
-export class BodyError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
 
-const bodyError = (code: ErrorCode, message: string) => new BodyError(httpStatusOf(code), code, message);
+const bodyError = (code: ErrorCode, message: string) => new HttpError(httpStatusOf(code), code, message);
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -101,7 +92,7 @@ function readBytes(request: IncomingMessage, maxBytes: number, context: BodyCont
       taken = needed;
       return true;
     };
-    const settle = (error: BodyError | undefined) => {
+    const settle = (error: HttpError | undefined) => {
       if (settled) return;
       settled = true;
       clearTimeout(deadline);
@@ -116,7 +107,7 @@ function readBytes(request: IncomingMessage, maxBytes: number, context: BodyCont
     };
     // Refused while the body is still coming: answer now; what else arrives is read and dropped,
     // as Node does with any unread body.
-    const refuse = (error: BodyError) => {
+    const refuse = (error: HttpError) => {
       settle(error);
       request.resume();
     };

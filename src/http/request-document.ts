@@ -6,7 +6,7 @@
 import type { PersistedQueries } from '../cache/persisted-queries.js';
 import { documentHash } from '../cache/keys.js';
 import type { GraphQLParams } from './graphql-request.js';
-import { BodyError } from './request-body.js';
+import { HttpError } from '../errors.js';
 
 export type RequestDocument =
   | {
@@ -23,13 +23,13 @@ export type RequestDocument =
 /**
  * The request's document: at once when it is at hand, or once Redis has answered. `textHash` is
  * the sha256 of params.query when the caller already knows it (computed earlier from the same
- * request text). Throws a BodyError when a claimed hash does not match the text sent with it.
+ * request text). Throws a HttpError when a claimed hash does not match the text sent with it.
  */
 export function requestDocument(params: GraphQLParams, persisted: PersistedQueries, textHash?: string): RequestDocument | Promise<RequestDocument> {
   if (params.query !== undefined) {
     const hash = textHash ?? documentHash(params.query);
     if (params.claimedHash !== undefined && params.claimedHash !== hash) {
-      throw new BodyError(400, 'BAD_REQUEST', 'provided sha does not match query');
+      throw new HttpError(400, 'BAD_REQUEST', 'provided sha does not match query');
     }
     return { kind: 'known', hash, text: params.query, register: params.claimedHash !== undefined };
   }

@@ -7,7 +7,7 @@ import type { ErrorTracker } from '../observability/error-tracker.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { BodyBounds } from './body-bounds.js';
 import { type ConnectionTimeouts, guardConnections, serverOptionsFor } from './connection-guards.js';
-import { sendJsonError } from './graphql-handler.js';
+import { sendJsonError } from './json-error.js';
 import { createObservabilityRoutes, type ObservabilityRoutes } from './observability-routes.js';
 import { bindBodyBounds } from './request-body.js';
 

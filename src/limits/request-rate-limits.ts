@@ -8,7 +8,7 @@ import type { RedisConnection } from '../redis/connection.js';
 import { clientAddressOf } from './client-address.js';
 import { RedisWindow } from './redis-window.js';
 import { SharedCounts } from './shared-counts.js';
-import type { LimitSettings } from './settings.js';
+import type { LimitSettings } from '../settings/limit-settings.js';
 import { type Counted, WindowCounter } from './window-counter.js';
 
 export type RateLimitSettings = Pick<LimitSettings, 'rateLimitPerToken' | 'rateLimitPerIp' | 'rateLimitWindowMs' | 'trustProxyHops'>;

@@ -1,10 +1,14 @@
 // Prometheus metrics served on GET /metrics. Labels stay bounded: route, method and status class,
 // never ids, tokens or query text.
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { ReplicaState } from '../db/replicas/replica-monitor.js';
-import type { ReplicaSet } from '../db/replicas/replica-set.js';
 import { MetricsPage } from './metrics-page.js';
-import { createRumMetrics } from './rum-metrics.js';
+
+/** What read replicas report to (src/db/replicas/replica-metrics.ts). */
+export interface ReplicaGauges {
+  inRotation: Gauge<'replica'>;
+  lag: Gauge<'replica'>;
+  requestStatements: Counter<'database'>;
+}
 
 /** Told of every request and cache outcome as they are counted here (the status page); must stay cheap. */
 export interface RequestListener {
@@ -350,19 +354,8 @@ export function createMetrics(options: MetricsOptions = {}) {
       listener = next;
     },
     sqlStatements,
-    /** Replica rotation, lag and where requests' statements ran. */
-    watchReplicas(replicas: ReplicaSet) {
-      const onPrimary = requestStatements.labels({ database: 'primary' });
-      const onReplica = requestStatements.labels({ database: 'replica' });
-      replicas.onSent((index) => (index === undefined ? onPrimary : onReplica).inc());
-      const show = (index: number, state: ReplicaState) => {
-        const replica = replicas.names[index]!;
-        replicaInRotation.set({ replica }, state.status === 'in-rotation' ? 1 : 0);
-        replicaLag.set({ replica }, state.lagMs / 1000);
-      };
-      replicas.names.forEach((_, index) => show(index, replicas.monitor.state(index)));
-      replicas.onState(show);
-    },
+    /** Replica rotation, lag and where requests' statements ran: reported by the replicas. */
+    replicas: { inRotation: replicaInRotation, lag: replicaLag, requestStatements } satisfies ReplicaGauges,
     cacheRequests,
     cacheStores,
     cacheInvalidations,
@@ -374,8 +367,6 @@ export function createMetrics(options: MetricsOptions = {}) {
     viewsRecorded,
     viewsFlushed,
     viewFlushErrors,
-    /** Web Vitals reported by browsers on POST /rum. */
-    rum: createRumMetrics(registry),
     /** Read at scrape time. */
     sources,
     /** Shows a memo's size (in the bytes its bound counts) in cardfile_memo_bytes{memo}. */

@@ -15,7 +15,7 @@ import {
   ATTR_HTTP_RESPONSE_STATUS_CODE,
   DB_SYSTEM_NAME_VALUE_POSTGRESQL,
 } from '@opentelemetry/semantic-conventions';
-import type { StatementDatabase, StatementObserver } from '../db/observed-client.js';
+import type { StatementDatabase, StatementObserver } from './statement-observer.js';
 
 /** The request as answered, for the root span's attributes (the figures the log line and metrics carry). */
 export interface AnsweredAttributes {

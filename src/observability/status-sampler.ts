@@ -5,11 +5,11 @@
 // Only aggregates are kept, never a workspace, token, operation or variable. Requests are counted
 // as they end (metrics.ts forwards them here); that path does a few additions and one array write
 // and allocates nothing. All the work (sorting durations, building a point) happens once per tick.
-import type { CacheOutcome } from '../cache/response-cache.js';
+import { CACHE_OUTCOMES, type CacheOutcome } from './cache-outcomes.js';
 import { LatencyReservoir } from './latency-reservoir.js';
 
 /** In the order the page lists them: the cache tiers first, then what reached the executor. */
-export const OUTCOMES: readonly CacheOutcome[] = ['hit-l1', 'hit-l2', 'stale', 'coalesced', 'miss', 'bypass'];
+export const OUTCOMES: readonly CacheOutcome[] = CACHE_OUTCOMES;
 const OUTCOME_INDEX = new Map<string, number>(OUTCOMES.map((outcome, index) => [outcome, index]));
 
 /** The route label metrics.ts gives GraphQL requests; other routes (this page's own polling) are left out. */

@@ -14,7 +14,7 @@ import { defaultResource, resourceFromAttributes } from '@opentelemetry/resource
 import { BasicTracerProvider, BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { ATTR_HTTP_REQUEST_METHOD, ATTR_HTTP_ROUTE, ATTR_SERVICE_NAME, ATTR_URL_PATH } from '@opentelemetry/semantic-conventions';
 import { RequestTrace } from './request-trace.js';
-import type { TraceSettings } from './trace-settings.js';
+import type { TraceSettings } from '../settings/trace-settings.js';
 
 export interface Tracing {
   /** Starts the trace of one GraphQL HTTP request, as a child of the caller's `traceparent` if it sent a valid one. */

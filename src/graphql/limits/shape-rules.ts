@@ -5,7 +5,7 @@ import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import { maxDirectivesRule } from '@escape.tech/graphql-armor-max-directives';
 import { GraphQLError, type ValidationContext, type ValidationRule } from 'graphql';
-import type { LimitSettings } from '../../limits/settings.js';
+import type { LimitSettings } from '../../settings/limit-settings.js';
 
 /**
  * Armor throws out of graphql-js's validate() when told to propagate a rejection, which Apollo

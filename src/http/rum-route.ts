@@ -3,14 +3,15 @@
 // Checks run cheapest first: origin, rate, content type, then the body, read with a small cap.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Config } from '../config.js';
-import { sendJsonError } from '../http/graphql-handler.js';
-import { BodyError, readBody } from '../http/request-body.js';
+import { sendJsonError } from './json-error.js';
+import { readBody } from './request-body.js';
+import { HttpError } from '../errors.js';
 import { clientAddressOf } from '../limits/client-address.js';
-import type { RumMetrics, RumOutcome } from '../observability/rum-metrics.js';
-import { MAX_BATCH_BYTES, parseBatch } from './batch.js';
-import { OriginPolicy } from './origins.js';
-import { RateLimiter } from './rate-limiter.js';
-import { normalizeRoute, RouteLabels } from './route.js';
+import type { RumMetrics, RumOutcome } from '../rum/metrics.js';
+import { MAX_BATCH_BYTES, parseBatch } from '../rum/batch.js';
+import { OriginPolicy } from '../rum/origins.js';
+import { RateLimiter } from '../rum/rate-limiter.js';
+import { normalizeRoute, RouteLabels } from '../rum/route.js';
 
 export type RumSettings = Pick<Config, 'rumAllowedOrigins' | 'corsOrigins' | 'rumMaxRoutes' | 'rumRatePerSecond' | 'rumRateBurst' | 'limits'>;
 
@@ -96,7 +97,7 @@ export function createRumHandler(settings: RumSettings, metrics: RumMetrics, now
     try {
       batch = parseBatch(await readBody(request, MAX_BATCH_BYTES));
     } catch (error) {
-      if (!(error instanceof BodyError)) throw error;
+      if (!(error instanceof HttpError)) throw error;
       return refuse(response, error.status === 413 ? 'too_large' : 'invalid', error.status, error.code, error.message);
     }
     // Without a page in the body, the page that sent the beacon: browsers send its URL as the

@@ -1,7 +1,7 @@
 // The abuse limits' knobs, read from the environment with their defaults: query shape and size,
 // and request rates. Kept apart from config.ts so the limits can be read and tested as one set.
 
-import { type Env, integer } from '../env-values.js';
+import { type Env, integer } from './env-values.js';
 
 export interface LimitSettings {
   /** Deepest selection nesting an operation may have. */

@@ -7,18 +7,12 @@
 // checked against: a fill made from replica reads is kept only if no write of the workspace came
 // after the position was read (a later write would not be covered by it).
 import { LRUCache } from 'lru-cache';
-import { entityStamp } from '../../cache/entity-stamp.js';
-import type { CacheKeys } from '../../cache/keys.js';
-import type { RedisConnection } from '../../redis/connection.js';
-import type { Logger } from '../../observability/logger.js';
-import { walPositionFromKey, walPositionKey } from './wal-position.js';
-
-export interface ReadFloor {
-  /** What a replica must have replayed to serve this workspace's reads. */
-  position: bigint;
-  /** The workspace's write sequence when the position was read, as the entity cache stamps rows. */
-  stamp: string;
-}
+import type { ReadFloor, WriteFloors } from '../db/replicas/read-routing.js';
+import { walPositionFromKey, walPositionKey } from '../db/replicas/wal-position.js';
+import type { Logger } from '../observability/logger.js';
+import type { RedisConnection } from '../redis/connection.js';
+import { entityStamp } from './entity-stamp.js';
+import type { CacheKeys } from './keys.js';
 
 export interface WritePositionsOptions {
   redis: RedisConnection | undefined;
@@ -42,7 +36,7 @@ return 1`;
 // Far longer than any replica may lag and stay in rotation (DB_REPLICA_MAX_LAG_MS).
 const KEEP_MS = 3_600_000;
 
-export class WritePositions {
+export class WritePositions implements WriteFloors {
   /** Positions of this instance's own writes: kept even when Redis does not take them. */
   private readonly local = new LRUCache<number, bigint>({ max: 100_000, ttl: KEEP_MS });
 

@@ -2,7 +2,7 @@
 // buckets are its own, so they do not share one histogram), labelled by page route only, and a
 // counter of the batches received by outcome.
 import { Counter, Histogram, type Registry } from 'prom-client';
-import { VITAL_NAMES, type VitalName, VITALS } from '../rum/vitals.js';
+import { VITAL_NAMES, type VitalName, VITALS } from './vitals.js';
 
 export const RUM_OUTCOMES = ['accepted', 'invalid', 'too_large', 'unsupported_type', 'origin_refused', 'rate_limited'] as const;
 export type RumOutcome = (typeof RUM_OUTCOMES)[number];

@@ -15,7 +15,7 @@ import { describe, expect, it } from 'vitest';
 const SRC = path.join(import.meta.dirname, '../src');
 
 const FOUNDATIONS = ['config.ts', 'errors.ts', 'settings'];
-const COMPOSITION = ['main.ts', 'app.ts', 'demo.ts', 'first-query.ts'];
+const COMPOSITION = ['main.ts', 'app.ts', 'lifecycle.ts', 'demo.ts', 'first-query.ts'];
 
 /** Part -> the parts it may import (besides itself and the foundations). */
 const ALLOWED: Record<string, readonly string[]> = {

@@ -19,6 +19,7 @@ import { type Fill, prefill, type RunFor, serveCached } from '../cache/serve-cac
 import type { ExecutionRecord, RequestContext } from '../graphql/context.js';
 import { type DocumentFactsMemo, keyNameOf, kindOf } from '../graphql/document-facts.js';
 import { newExecutionRecord } from '../graphql/request-context.js';
+import type { AnsweredRequest } from '../observability/request-log.js';
 import type { RequestTrace } from '../observability/request-trace.js';
 import type { Tracing } from '../observability/tracing.js';
 import { cacheControlOf, keepSeconds } from './answer-caching.js';
@@ -69,19 +70,6 @@ export interface GraphQLHandlerOptions {
   documentLimits?: DocumentLimits;
   /** Counts the request against its rate limits: undefined to go on, or the seconds to wait. */
   rateLimit?: (request: IncomingMessage) => Promise<{ retryAfterSeconds: number } | undefined>;
-}
-
-/** One answered GraphQL request, as logged and measured. */
-export interface AnsweredRequest {
-  requestId: string;
-  /** A published operation's name, or `other`. */
-  operation: string;
-  /** hit-l1, hit-l2, stale, miss, coalesced, bypass, or refused (answered before any of those). */
-  outcome: CacheOutcome | 'refused';
-  status: number;
-  workspaceId: number | undefined;
-  statements: number;
-  seconds: number;
 }
 
 /** What the handler learns about a request while serving it. */

@@ -2,20 +2,20 @@
 // may hold is sent with coarser tags, which must still be purged by every change that can make the
 // response stale: its list tags, plus the tag every contact edit purges when it shows contacts.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { coarseTags, tag } from '../src/cache/keys.js';
+import { coarseDependencies, dependency } from '../src/cache/keys.js';
 import { createWorkspace, startTestServer, type TestServer, type Workspace } from './helpers/server.js';
 
 describe('coarse tags', () => {
   it('keep the list tags, drop entity tags and add the contact-edit tag of a list of contacts', () => {
-    const tags = [tag.contactMembers(7), tag.contactOrder(7, 'NAME'), tag.contact(1), tag.company(2), tag.tag(3), tag.note(4), tag.taggedContacts(3)];
-    expect(coarseTags(tags).sort()).toEqual([tag.contactMembers(7), tag.contactOrder(7, 'NAME'), tag.contactOrder(7, 'UPDATED_AT'), tag.taggedContacts(3)].sort());
+    const tags = [dependency.contactMembers(7), dependency.contactOrder(7, 'NAME'), dependency.contact(1), dependency.company(2), dependency.tag(3), dependency.note(4), dependency.taggedContacts(3)];
+    expect(coarseDependencies(tags).sort()).toEqual([dependency.contactMembers(7), dependency.contactOrder(7, 'NAME'), dependency.contactOrder(7, 'UPDATED_AT'), dependency.taggedContacts(3)].sort());
   });
 
   it('add the contact-edit tag for a company list too (it shows contacts), and nothing for a card', () => {
-    expect(coarseTags([tag.companyList(9), tag.company(5), tag.companyContacts(5), tag.contact(6)]).sort()).toEqual(
-      [tag.companyList(9), tag.companyContacts(5), tag.contactOrder(9, 'UPDATED_AT')].sort(),
+    expect(coarseDependencies([dependency.companyList(9), dependency.company(5), dependency.companyContacts(5), dependency.contact(6)]).sort()).toEqual(
+      [dependency.companyList(9), dependency.companyContacts(5), dependency.contactOrder(9, 'UPDATED_AT')].sort(),
     );
-    expect(coarseTags([tag.contact(6), tag.company(5), tag.contactNotes(6)])).toEqual([tag.contactNotes(6)]);
+    expect(coarseDependencies([dependency.contact(6), dependency.company(5), dependency.contactNotes(6)])).toEqual([dependency.contactNotes(6)]);
   });
 });
 

@@ -27,8 +27,11 @@ export interface ResponseKeyParts {
   role: Role;
 }
 
-/** Invalidation tags: what a cached response depends on. */
-export const tag = {
+/**
+ * What a cached response depends on, for invalidation ("dependencies", so that "tag" means the
+ * domain's tag; they travel as Surrogate-Key values and index purges).
+ */
+export const dependency = {
   contact: (id: number) => `Contact:${id}`,
   company: (id: number) => `Company:${id}`,
   tag: (id: number) => `Tag:${id}`,
@@ -57,11 +60,11 @@ const CONTACT_SHOWING_LIST = /^(?:ContactMembers|CompanyList):(\d+)$/;
  * response holding lists that can show contacts, the tag every contact edit purges (UPDATED_AT
  * order), so that any change to a contact it shows still reaches it.
  */
-export function coarseTags(tags: string[]): string[] {
+export function coarseDependencies(tags: string[]): string[] {
   const coarse = new Set(tags.filter((name) => !ENTITY_TAG.test(name)));
   for (const name of tags) {
     const list = CONTACT_SHOWING_LIST.exec(name);
-    if (list) coarse.add(tag.contactOrder(Number(list[1]), 'UPDATED_AT'));
+    if (list) coarse.add(dependency.contactOrder(Number(list[1]), 'UPDATED_AT'));
   }
   return [...coarse];
 }
@@ -95,8 +98,8 @@ export function cacheKeys(namespace: string) {
     responseFor,
     /** One database row (entity cache), within its workspace. */
     entity: (workspaceId: number, type: string, id: number) => `${prefix}e:${workspaceId}:${type}:${id}`,
-    /** The set of response keys that depend on a tag. */
-    tagIndex: (name: string) => `${prefix}t:${name}`,
+    /** The set of response keys that depend on a dependency (named `t:` in Redis, as it always was). */
+    dependencyIndex: (name: string) => `${prefix}t:${name}`,
     /** Increases on every invalidation in a workspace; a fill that saw an older value is dropped. */
     writeSequence: (workspaceId: number) => `${prefix}seq:${workspaceId}`,
     /** The primary's WAL position after the workspace's last write: what a replica must have replayed to serve it. */

@@ -79,14 +79,14 @@ export class RedisTier {
     const stored = await this.redis.script(
       STORE,
       [this.keys.writeSequence(workspaceId), key],
-      [sequence, serializeEntry(entry), String(ttlMs), ...entry.tags.map((name) => this.keys.tagIndex(name))],
+      [sequence, serializeEntry(entry), String(ttlMs), ...entry.tags.map((name) => this.keys.dependencyIndex(name))],
     );
     return stored === 1;
   }
 
   /** Deletes every entry that depends on one of `tags`; returns the workspace's new write sequence. */
   async purge(workspaceId: number, tags: string[]): Promise<number> {
-    return Number(await this.redis.script(PURGE, [this.keys.writeSequence(workspaceId)], tags.map((name) => this.keys.tagIndex(name))));
+    return Number(await this.redis.script(PURGE, [this.keys.writeSequence(workspaceId)], tags.map((name) => this.keys.dependencyIndex(name))));
   }
 
   /** The workspace's write sequence and the stored values of `keys`, in one MGET. */

@@ -7,19 +7,19 @@
 // Every cacheable answer has an ETag, and a GET whose If-None-Match matches gets 304.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { CachedResponse } from '../cache/entry.js';
-import { coarseTags } from '../cache/keys.js';
+import { coarseDependencies } from '../cache/keys.js';
 import type { CacheOutcome } from '../cache/response-cache.js';
 import { REVALIDATE_EACH_TIME } from '../graphql/browser-cache-control.js';
 import { JSON_MEDIA_TYPE } from './request-guards.js';
 
 // Surrogate-Key headers are bounded by CDNs (Fastly: 16 KB); a response depending on more tags
-// than fit is tagged by coarser tags instead (see coarseTags).
+// than fit is tagged by coarser tags instead (see coarseDependencies).
 const MAX_SURROGATE_KEY_LENGTH = 8_000;
 
 function surrogateKeys(tags: string[]): string {
   const all = tags.join(' ');
   if (all.length <= MAX_SURROGATE_KEY_LENGTH) return all;
-  return coarseTags(tags).join(' ');
+  return coarseDependencies(tags).join(' ');
 }
 
 function matchesEtag(ifNoneMatch: string | undefined, etag: string): boolean {

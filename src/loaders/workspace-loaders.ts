@@ -14,7 +14,7 @@ import { noteCountsByContact, notePagesByContact, notesByIds } from '../db/repos
 import { tagsByContactIds, tagsByIds } from '../db/repositories/tags.js';
 import type { CompanyRow, ContactRow, NoteRow, TagRow } from '../db/schema.js';
 import type { EntityCache, EntityType } from '../cache/entity-cache.js';
-import { tag } from '../cache/keys.js';
+import { dependency } from '../cache/keys.js';
 import type { RequestTrace } from '../observability/request-trace.js';
 
 type Batch<V> = (ids: readonly number[]) => Promise<V[]>;
@@ -100,23 +100,23 @@ export function createWorkspaceLoaders(
   };
 
   return {
-    contact: loader<ContactRow | null>('contact', byId(cached('Contact', (ids) => contactsByIds(db, workspaceId, ids)), dependsOn, tag.contact)),
-    company: loader<CompanyRow | null>('company', byId(cached('Company', (ids) => companiesByIds(db, workspaceId, ids)), dependsOn, tag.company)),
-    tag: loader<TagRow | null>('tag', byId(cached('Tag', (ids) => tagsByIds(db, workspaceId, ids)), dependsOn, tag.tag)),
-    note: loader<NoteRow | null>('note', byId(cached('Note', (ids) => notesByIds(db, workspaceId, ids)), dependsOn, tag.note)),
+    contact: loader<ContactRow | null>('contact', byId(cached('Contact', (ids) => contactsByIds(db, workspaceId, ids)), dependsOn, dependency.contact)),
+    company: loader<CompanyRow | null>('company', byId(cached('Company', (ids) => companiesByIds(db, workspaceId, ids)), dependsOn, dependency.company)),
+    tag: loader<TagRow | null>('tag', byId(cached('Tag', (ids) => tagsByIds(db, workspaceId, ids)), dependsOn, dependency.tag)),
+    note: loader<NoteRow | null>('note', byId(cached('Note', (ids) => notesByIds(db, workspaceId, ids)), dependsOn, dependency.note)),
     // A contact's tags are part of the contact: tagging or untagging purges Contact:<id>.
-    tagsOfContact: loader<TagRow[]>('tagsOfContact', grouped((ids) => tagsByContactIds(db, workspaceId, ids), () => [], dependsOn, tag.contact)),
-    noteCountOfContact: loader<number>('noteCountOfContact', grouped((ids) => noteCountsByContact(db, workspaceId, ids), () => 0, dependsOn, tag.contactNotes)),
+    tagsOfContact: loader<TagRow[]>('tagsOfContact', grouped((ids) => tagsByContactIds(db, workspaceId, ids), () => [], dependsOn, dependency.contact)),
+    noteCountOfContact: loader<number>('noteCountOfContact', grouped((ids) => noteCountsByContact(db, workspaceId, ids), () => 0, dependsOn, dependency.contactNotes)),
     contactCountOfCompany: loader<number>(
       'contactCountOfCompany',
-      grouped((ids) => contactCountsByCompany(db, workspaceId, ids), () => 0, dependsOn, tag.companyContacts),
+      grouped((ids) => contactCountsByCompany(db, workspaceId, ids), () => 0, dependsOn, dependency.companyContacts),
     ),
-    notesOfContact: pageLoaders('notesOfContact', (ids, scan) => notePagesByContact(db, workspaceId, ids, scan), tag.contactNotes),
+    notesOfContact: pageLoaders('notesOfContact', (ids, scan) => notePagesByContact(db, workspaceId, ids, scan), dependency.contactNotes),
     contactsOfCompany: pageLoaders('contactsOfCompany', async (ids, scan) => {
       const pages = await contactPagesByCompany(db, workspaceId, ids, scan);
-      for (const rows of pages.values()) for (const row of rows) dependsOn(tag.contact(row.id));
+      for (const rows of pages.values()) for (const row of rows) dependsOn(dependency.contact(row.id));
       return pages;
-    }, tag.companyContacts),
+    }, dependency.companyContacts),
   };
 }
 

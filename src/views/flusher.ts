@@ -8,7 +8,7 @@
 // after that statement has committed. A crash in between leaves the entries pending; whoever reads
 // them again (this consumer on its next flush, another after XAUTOCLAIM) finds them counted.
 import type { AfterWrite } from '../cache/after-write.js';
-import { tag } from '../cache/keys.js';
+import { dependency } from '../cache/keys.js';
 import type { Database } from '../db/client.js';
 import {
   type CountedContact,
@@ -170,7 +170,7 @@ export class ViewFlusher {
     await Promise.all(
       [...byWorkspace].map(([workspaceId, contacts]) =>
         this.options.afterWrite
-          .committed(workspaceId, contacts.map((contact) => tag.contact(contact.contactId)))
+          .committed(workspaceId, contacts.map((contact) => dependency.contact(contact.contactId)))
           .catch((error: unknown) => this.options.logger.warn({ err: { message: messageWithoutValues(error) } }, 'purging viewed contacts failed')),
       ),
     );

@@ -1,7 +1,7 @@
 import { sortValueOf } from '../../db/keyset.js';
 import { type CompanyFilter, countCompanies, createCompany, listCompanies } from '../../db/repositories/companies.js';
 import type { CompanyRow, ContactRow } from '../../db/schema.js';
-import { tag } from '../../cache/keys.js';
+import { dependency } from '../../cache/keys.js';
 import { editableWorkspaceOf, workspaceOf } from '../context.js';
 import type { Resolvers } from '../generated/resolvers.js';
 import { fromGlobalId, toGlobalId } from '../global-id.js';
@@ -22,10 +22,10 @@ export const companyResolvers: Resolvers = {
       }
       const cursors = await cursorsFor(workspace, 'companies', filter);
       const page = readPageArgs(args, cursors, 'text');
-      workspace.dependsOn(tag.companyList(workspace.id));
+      workspace.dependsOn(dependency.companyList(workspace.id));
       const rows = await listCompanies(workspace.db, workspace.id, filter, scanFor(page, false));
       for (const row of rows) {
-        workspace.dependsOn(tag.company(row.id));
+        workspace.dependsOn(dependency.company(row.id));
         workspace.loaders.company.prime(row.id, row);
       }
       return toConnection(rows, page, cursors, byName, () => countCompanies(workspace.db, workspace.id, filter));
@@ -55,7 +55,7 @@ export const companyResolvers: Resolvers = {
       const name = valid.text(input.name, 'input.name', valid.rules.companyName);
       const domain = valid.domain(input.domain, 'input.domain') ?? null;
       const company = await createCompany(workspace.db, workspace.id, { name, domain });
-      await workspace.invalidate([tag.companyList(workspace.id), tag.company(company.id)], [{ type: 'Company', row: company }]);
+      await workspace.invalidate([dependency.companyList(workspace.id), dependency.company(company.id)], [{ type: 'Company', row: company }]);
       return { company };
     },
   },

@@ -13,7 +13,7 @@ import {
 import { sortValueOf } from '../../db/keyset.js';
 import type { ContactRow } from '../../db/schema.js';
 import { badUserInput } from '../../errors.js';
-import { tag } from '../../cache/keys.js';
+import { dependency } from '../../cache/keys.js';
 import { editableWorkspaceOf, workspaceOf } from '../context.js';
 import type { ContactFilter as ContactFilterInput, Resolvers } from '../generated/resolvers.js';
 import { fromGlobalId, toGlobalId } from '../global-id.js';
@@ -76,8 +76,8 @@ function readContactFields(input: {
  * for a new id), every contact list of the workspace (its members changed) and its company's list.
  */
 function membershipChange(workspaceId: number, contact: ContactRow): string[] {
-  const tags = [tag.contact(contact.id), tag.contactMembers(workspaceId)];
-  if (contact.companyId !== null) tags.push(tag.companyContacts(contact.companyId));
+  const tags = [dependency.contact(contact.id), dependency.contactMembers(workspaceId)];
+  if (contact.companyId !== null) tags.push(dependency.companyContacts(contact.companyId));
   return tags;
 }
 
@@ -89,27 +89,27 @@ function membershipChange(workspaceId: number, contact: ContactRow): string[] {
  * company lists. Lists that neither show it nor could now include it stay cached.
  */
 function editChange(workspaceId: number, contact: ContactRow, previous: ContactRow, tagsChanged: number[] = []): string[] {
-  const tags = [tag.contact(contact.id), tag.contactOrder(workspaceId, 'UPDATED_AT')];
+  const tags = [dependency.contact(contact.id), dependency.contactOrder(workspaceId, 'UPDATED_AT')];
   const renamed = contact.firstName !== previous.firstName || contact.lastName !== previous.lastName;
   const movedCompany = contact.companyId !== previous.companyId;
-  if (renamed) tags.push(tag.contactOrder(workspaceId, 'NAME'));
-  if (renamed || movedCompany || contact.email !== previous.email) tags.push(tag.contactSearch(workspaceId));
+  if (renamed) tags.push(dependency.contactOrder(workspaceId, 'NAME'));
+  if (renamed || movedCompany || contact.email !== previous.email) tags.push(dependency.contactSearch(workspaceId));
   if (renamed || movedCompany) {
     for (const companyId of new Set([contact.companyId, previous.companyId])) {
-      if (companyId !== null) tags.push(tag.companyContacts(companyId));
+      if (companyId !== null) tags.push(dependency.companyContacts(companyId));
     }
   }
-  for (const tagId of tagsChanged) tags.push(tag.taggedContacts(tagId));
+  for (const tagId of tagsChanged) tags.push(dependency.taggedContacts(tagId));
   return tags;
 }
 
 /** The tags a contacts list depends on, beyond the contacts it shows. */
 function listDependencies(workspaceId: number, field: ContactOrderField, filter: ContactFilter): string[] {
-  const tags = [tag.contactMembers(workspaceId), tag.contactOrder(workspaceId, field)];
-  if (filter.search) tags.push(tag.contactSearch(workspaceId));
-  if (filter.companyId !== undefined) tags.push(tag.companyContacts(filter.companyId));
-  if (filter.updatedAfter) tags.push(tag.contactOrder(workspaceId, 'UPDATED_AT'));
-  for (const tagId of filter.tagIds ?? []) tags.push(tag.taggedContacts(tagId));
+  const tags = [dependency.contactMembers(workspaceId), dependency.contactOrder(workspaceId, field)];
+  if (filter.search) tags.push(dependency.contactSearch(workspaceId));
+  if (filter.companyId !== undefined) tags.push(dependency.companyContacts(filter.companyId));
+  if (filter.updatedAfter) tags.push(dependency.contactOrder(workspaceId, 'UPDATED_AT'));
+  for (const tagId of filter.tagIds ?? []) tags.push(dependency.taggedContacts(tagId));
   return tags;
 }
 
@@ -127,7 +127,7 @@ export const contactResolvers: Resolvers = {
       for (const name of listDependencies(workspace.id, field, filter)) workspace.dependsOn(name);
       const rows = await listContacts(workspace.db, workspace.id, filter, field, scanFor(page, direction === 'DESC'));
       for (const row of rows) {
-        workspace.dependsOn(tag.contact(row.id));
+        workspace.dependsOn(dependency.contact(row.id));
         workspace.loaders.contact.prime(row.id, row);
       }
       // totalCount and totalCountExact share one count, run only if either is asked for.

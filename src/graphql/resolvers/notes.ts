@@ -1,7 +1,7 @@
 import { sortValueOf } from '../../db/keyset.js';
 import { addNote } from '../../db/repositories/notes.js';
 import type { NoteRow } from '../../db/schema.js';
-import { tag } from '../../cache/keys.js';
+import { dependency } from '../../cache/keys.js';
 import { editableWorkspaceOf, workspaceOf } from '../context.js';
 import type { Resolvers } from '../generated/resolvers.js';
 import { fromGlobalId, toGlobalId } from '../global-id.js';
@@ -33,7 +33,7 @@ export const noteResolvers: Resolvers = {
       const contactId = fromGlobalId(input.contactId, 'Contact', 'input.contactId');
       const body = valid.text(input.body, 'input.body', valid.rules.noteBody);
       const note = await addNote(workspace.db, workspace.id, contactId, body);
-      await workspace.invalidate([tag.contactNotes(contactId), tag.note(note.id)], [{ type: 'Note', row: note }]);
+      await workspace.invalidate([dependency.contactNotes(contactId), dependency.note(note.id)], [{ type: 'Note', row: note }]);
       return { note };
     },
   },

@@ -1,5 +1,5 @@
 import { createTag, listTags } from '../../db/repositories/tags.js';
-import { tag as tagKey } from '../../cache/keys.js';
+import { dependency } from '../../cache/keys.js';
 import { editableWorkspaceOf, workspaceOf } from '../context.js';
 import type { Resolvers } from '../generated/resolvers.js';
 import { toGlobalId } from '../global-id.js';
@@ -9,7 +9,7 @@ export const tagResolvers: Resolvers = {
   Query: {
     tags: (_parent, _args, context) => {
       const workspace = workspaceOf(context);
-      workspace.dependsOn(tagKey.tagList(workspace.id));
+      workspace.dependsOn(dependency.tagList(workspace.id));
       return listTags(workspace.db, workspace.id);
     },
   },
@@ -23,7 +23,7 @@ export const tagResolvers: Resolvers = {
       const workspace = editableWorkspaceOf(context);
       const name = valid.text(input.name, 'input.name', valid.rules.tagName);
       const tag = await createTag(workspace.db, workspace.id, name);
-      await workspace.invalidate([tagKey.tagList(workspace.id), tagKey.tag(tag.id)], [{ type: 'Tag', row: tag }]);
+      await workspace.invalidate([dependency.tagList(workspace.id), dependency.tag(tag.id)], [{ type: 'Tag', row: tag }]);
       return { tag };
     },
   },

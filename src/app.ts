@@ -37,7 +37,7 @@ import { SlowStatementLog } from './observability/slow-statements.js';
 import { StatusSampler } from './observability/status-sampler.js';
 import { createStatusRoute } from './http/status-route.js';
 import { createRumHandler } from './http/rum-route.js';
-import { createViewCounting } from './views/setup.js';
+import { createViewCounting } from './view-counting/setup.js';
 import { ReadRouting } from './db/replicas/read-routing.js';
 import { RequestRateLimits } from './limits/request-rate-limits.js';
 import { reportReplicas } from './db/replicas/replica-metrics.js';

@@ -8,7 +8,7 @@ import { createClient, type RedisClientType } from '@redis/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cacheKeys } from '../src/cache/keys.js';
 import { parseGlobalId, toGlobalId } from '../src/graphql/global-id.js';
-import { VIEW_GROUP } from '../src/views/view-stream.js';
+import { VIEW_GROUP } from '../src/view-counting/view-stream.js';
 import { onPostgres, openTestDatabase, type TestDatabase } from './helpers/database.js';
 import { counter } from './helpers/metrics.js';
 import { type RunningServer, startServerProcess } from './helpers/processes.js';

@@ -20,13 +20,13 @@ const COMPOSITION = ['main.ts', 'app.ts', 'lifecycle.ts', 'demo.ts', 'first-quer
 /** Part -> the parts it may import (besides itself and the foundations). */
 const ALLOWED: Record<string, readonly string[]> = {
   composition: ['*'],
-  cli: ['synthetic', 'http', 'graphql', 'rum', 'loaders', 'views', 'limits', 'auth', 'cache', 'db', 'redis', 'observability'],
+  cli: ['synthetic', 'http', 'graphql', 'rum', 'loaders', 'view-counting', 'limits', 'auth', 'cache', 'db', 'redis', 'observability'],
   synthetic: ['client', 'graphql'],
   http: ['rum', 'graphql', 'auth', 'limits', 'cache', 'observability'],
   rum: ['graphql', 'observability'],
   graphql: ['loaders', 'auth', 'limits', 'cache', 'db', 'observability'],
   loaders: ['cache', 'db', 'observability'],
-  views: ['cache', 'db', 'redis', 'observability'],
+  'view-counting': ['cache', 'db', 'redis', 'observability'],
   limits: ['auth', 'redis', 'observability'],
   auth: ['db', 'observability'],
   cache: ['db', 'redis', 'observability'],

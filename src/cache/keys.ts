@@ -107,7 +107,7 @@ export function cacheKeys(namespace: string) {
     /** Held by the one instance refreshing a stale entry. */
     refreshLock: (responseKey: string) => `${prefix}lock:${responseKey}`,
     invalidationChannel: `${prefix}invalidations`,
-    /** The stream recorded contact views wait in until a flusher counts them (src/views/). */
+    /** The stream recorded contact views wait in until a flusher counts them (src/view-counting/). */
     viewStream: `${prefix}views`,
     /** A document registered as a persisted query, by its sha256 (src/cache/persisted-queries.ts). */
     persistedDocument: (hash: string) => `${prefix}apq:${hash}`,

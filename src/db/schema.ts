@@ -109,7 +109,7 @@ export const contacts = pgTable(
     updatedAt: instant('updated_at'),
     version: integer('version').notNull().default(1),
     deletedAt: timestamp('deleted_at', { withTimezone: true, precision: 3, mode: 'date' }),
-    // Written only by the view flusher (src/views/): a view is not an edit, so neither `version`
+    // Written only by the view flusher (src/view-counting/): a view is not an edit, so neither `version`
     // nor `updated_at` moves when these do.
     viewCount: integer('view_count').notNull().default(0),
     lastViewedAt: timestamp('last_viewed_at', { withTimezone: true, precision: 3, mode: 'date' }),

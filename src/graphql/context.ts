@@ -22,7 +22,7 @@ export interface WorkspaceScope {
   invalidate: (tags: string[], written?: WrittenRow[]) => Promise<void>;
   /** What seals this server's cursors (the key every instance shares; pagination.ts `cursorsFor`). */
   cursors: () => Promise<CursorCodec>;
-  /** Buffers one view of a contact of this workspace (src/views/); resolves once it is durable. */
+  /** Buffers one view of a contact of this workspace (src/view-counting/); resolves once it is durable. */
   recordView: (contactId: number) => Promise<void>;
 }
 

@@ -3,7 +3,7 @@
 import type { RedisClientType } from '@redis/client';
 import type { DatabaseHandle } from '../../src/db/client.js';
 import { toGlobalId } from '../../src/graphql/global-id.js';
-import { VIEW_GROUP } from '../../src/views/view-stream.js';
+import { VIEW_GROUP } from '../../src/view-counting/view-stream.js';
 import type { ProcessStore } from './process-store.js';
 
 /** Views per contact (global id) in the PostgreSQL buffer of a store the caller has open. */

@@ -192,7 +192,7 @@ async function build(config: Config, database: DatabaseHandle, logger: Logger, h
   // Mutations and the view flusher alike: write position, purge, write-through.
   const afterWrite = new AfterWrite({ recordWritePosition: (workspaceId) => reads.afterWrite(workspaceId), responses: cache.responses, entities: cache.entities });
   // Stopped before Redis (made before it is stopped): what is buffered is counted first.
-  const views = lifecycle.own('view counting', createViewCounting(config, db, cache, afterWrite, metrics, logger), (counting) => counting.close());
+  const views = lifecycle.own('view counting', createViewCounting({ config, db, cache, afterWrite, metrics, logger }), (counting) => counting.close());
   // Every instance seals cursors with the key kept in the database (made by the first to need it).
   const cursors = cursorCodecOnce(() => sharedKey(db, CURSOR_KEY));
 
@@ -240,11 +240,8 @@ async function build(config: Config, database: DatabaseHandle, logger: Logger, h
 
   // In the background: the server serves while the cache warms. A stop waits for it to end.
   const warming = warmHotOperations(
-    db,
-    published,
-    graphql.prefetch,
+    { db, published, prefetch: graphql.prefetch, logger },
     { operations: config.warmOperations, workspaces: config.responseCache ? config.warmWorkspaces : 0 },
-    logger,
   ).then(
     (count) => {
       if (count > 0) logger.info(`cache warmed with ${count} responses`);

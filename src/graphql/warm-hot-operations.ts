@@ -17,13 +17,15 @@ export interface HotOperationsOptions {
 
 export type Prefetch = (viewer: Viewer, documentHash: string, query: string, operationName: string) => Promise<boolean>;
 
-export async function warmHotOperations(
-  db: Database,
-  published: PublishedOperations,
-  prefetch: Prefetch,
-  options: HotOperationsOptions,
-  logger: Logger,
-): Promise<number> {
+export interface WarmingParts {
+  db: Database;
+  published: PublishedOperations;
+  /** Runs one operation for a workspace and keeps its answer (the GraphQL handler's). */
+  prefetch: Prefetch;
+  logger: Logger;
+}
+
+export async function warmHotOperations({ db, published, prefetch, logger }: WarmingParts, options: HotOperationsOptions): Promise<number> {
   if (options.workspaces === 0 || options.operations.length === 0) return 0;
   const operations: PublishedOperation[] = [];
   const missing: string[] = [];

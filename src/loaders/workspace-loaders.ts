@@ -52,18 +52,26 @@ function scanKey(scan: Scan): string {
   return `${scan.limit}:${scan.descending}:${scan.from?.value ?? ''}:${scan.from?.id ?? ''}`;
 }
 
-export function createWorkspaceLoaders(
-  db: Database,
-  workspaceId: number,
-  maxBatchSize: number,
-  dependsOn: DependsOn,
-  entities?: EntityCache,
-  fillsSince?: string,
+export interface WorkspaceLoaderOptions {
+  /** The database as this request uses it. */
+  db: Database;
+  workspaceId: number;
+  /** Most ids one batch sends in one statement (LOADER_MAX_BATCH_SIZE). */
+  maxBatchSize: number;
+  /** Records what the response depends on, for invalidation. */
+  dependsOn: DependsOn;
+  entities?: EntityCache;
+  /** Set when reads may go to a replica: the stamp entity-cache fills must still match. */
+  fillsSince?: string;
   /** Told of each batch's size, by loader name (the batch-size metric). */
-  onBatch: (loader: string, size: number) => void = () => {},
+  onBatch?: (loader: string, size: number) => void;
   /** The request's trace, when tracing is on: a span per batch. */
-  trace?: RequestTrace,
-) {
+  trace?: RequestTrace;
+}
+
+export function createWorkspaceLoaders(request: WorkspaceLoaderOptions) {
+  const { db, workspaceId, maxBatchSize, dependsOn, entities, fillsSince, trace } = request;
+  const onBatch = request.onBatch ?? (() => {});
   // Rows by id come from the entity cache where a current copy exists, else from SQL.
   const cached =
     <T extends { id: number }>(type: EntityType, load: (ids: readonly number[]) => Promise<T[]>) =>

@@ -19,14 +19,18 @@ export interface ViewCounting {
 }
 
 /** `afterWrite`: the path mutations take too, which the flusher takes after each batch it counts. */
-export function createViewCounting(
-  config: Config,
-  db: Database,
-  cache: CacheLayer,
-  afterWrite: Pick<AfterWrite, 'committed'>,
-  metrics: Metrics,
-  logger: Logger,
-): ViewCounting {
+export interface ViewCountingOptions {
+  config: Config;
+  /** The primary: views are counted where writes go. */
+  db: Database;
+  cache: CacheLayer;
+  /** The path every writer takes once its write committed (src/cache/after-write.ts). */
+  afterWrite: Pick<AfterWrite, 'committed'>;
+  metrics: Metrics;
+  logger: Logger;
+}
+
+export function createViewCounting({ config, db, cache, afterWrite, metrics, logger }: ViewCountingOptions): ViewCounting {
   const stream = cache.redis ? new ViewStream(cache.redis, cache.keys.viewStream) : undefined;
   const recorder = new ViewRecorder(db, stream, (buffer) => metrics.viewsRecorded.inc({ buffer }));
   const flusher = new ViewFlusher({

@@ -5,7 +5,7 @@ import { issueToken } from '../src/auth/tokens.js';
 import { loadConfig } from '../src/config.js';
 import type { DatabaseHandle } from '../src/db/client.js';
 import { openConfiguredDatabase } from '../src/db/open.js';
-import { seedWorkspace } from '../src/db/seed.js';
+import { seedWorkspace } from '../src/tools/seed.js';
 import { toGlobalId } from '../src/graphql/global-id.js';
 import { CURSOR_KEY, sharedKey } from '../src/db/repositories/server-keys.js';
 import { CursorCodec } from '../src/graphql/cursor-codec.js';

@@ -3,7 +3,7 @@
 // its statistics fresh. A sequential scan of contacts, notes, contact_tags or companies, or a
 // whole-workspace count that reads contacts, fails the scenario.
 import { openDatabase } from '../src/db/client.js';
-import { explainStatements, mainQueries, planProblems, planSample } from '../src/db/query-plans.js';
+import { explainStatements, mainQueries, planProblems, planSample } from '../src/tools/query-plans.js';
 
 export interface PlanCheck {
   checked: number;

@@ -6,7 +6,7 @@ import { issueToken } from './auth/tokens.js';
 import type { Config } from './config.js';
 import type { Database } from './db/client.js';
 import { findWorkspaceByName } from './db/repositories/workspaces.js';
-import { describeSeed, seedWorkspace } from './db/seed.js';
+import { describeSeed, seedWorkspace } from './tools/seed.js';
 import type { Logger } from './observability/logger.js';
 
 export const DEMO_WORKSPACE = 'demo';

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../src/db/client.js';
-import { seedWorkspace } from '../src/db/seed.js';
+import { seedWorkspace } from '../src/tools/seed.js';
 import { createScratchDatabase, onPostgres } from './helpers/database.js';
 import { runScript, startServerProcess } from './helpers/processes.js';
 

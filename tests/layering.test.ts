@@ -20,8 +20,9 @@ const COMPOSITION = ['main.ts', 'app.ts', 'lifecycle.ts', 'demo.ts', 'first-quer
 /** Part -> the parts it may import (besides itself and the foundations). */
 const ALLOWED: Record<string, readonly string[]> = {
   composition: ['*'],
-  cli: ['synthetic', 'http', 'graphql', 'rum', 'loaders', 'view-counting', 'limits', 'auth', 'cache', 'db', 'redis', 'observability'],
+  cli: ['tools', 'synthetic', 'http', 'graphql', 'rum', 'loaders', 'view-counting', 'limits', 'auth', 'cache', 'db', 'redis', 'observability'],
   synthetic: ['client', 'graphql'],
+  tools: ['db', 'observability'],
   http: ['rum', 'graphql', 'auth', 'limits', 'cache', 'observability'],
   rum: ['graphql', 'observability'],
   graphql: ['loaders', 'auth', 'limits', 'cache', 'db', 'observability'],

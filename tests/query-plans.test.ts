@@ -7,10 +7,10 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueToken } from '../src/auth/tokens.js';
-import { explainStatements, mainQueries, type MainQuery, planProblems, planSample, sequentialScans } from '../src/db/query-plans.js';
+import { explainStatements, mainQueries, type MainQuery, planProblems, planSample, sequentialScans } from '../src/tools/query-plans.js';
 import { findWorkspaceByName } from '../src/db/repositories/workspaces.js';
 import { contacts } from '../src/db/schema.js';
-import { seedWorkspace } from '../src/db/seed.js';
+import { seedWorkspace } from '../src/tools/seed.js';
 import { onPostgres, openTestDatabase, type TestDatabase } from './helpers/database.js';
 
 const CONTACTS = onPostgres ? 100_000 : 3_000;

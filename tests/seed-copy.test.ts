@@ -3,9 +3,9 @@
 // what every other writer would have produced: the triggers' search text, the kept contact count,
 // and appending on a second seed.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bulkWriter } from '../src/db/bulk-copy.js';
-import { copyLine } from '../src/db/copy-text.js';
-import { type SeedSummary, seedWorkspace } from '../src/db/seed.js';
+import { bulkWriter } from '../src/tools/bulk-copy.js';
+import { copyLine } from '../src/tools/copy-text.js';
+import { type SeedSummary, seedWorkspace } from '../src/tools/seed.js';
 import { openTestDatabase, type TestDatabase } from './helpers/database.js';
 
 let database: TestDatabase;

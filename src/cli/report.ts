@@ -1,6 +1,6 @@
 // npm run db:report [-- --top N]
 // Prints the costliest statements, index usage and unused indexes, and a table bloat estimate.
-import { databaseReport, formatReport } from '../db/report.js';
+import { databaseReport, formatReport } from '../tools/report.js';
 import { fail, readOptions } from './args.js';
 import { openStoreForScript } from './open-store.js';
 

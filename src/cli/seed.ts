@@ -1,6 +1,6 @@
 // npm run db:seed -- --workspace NAME --contacts N
 // Creates the workspace if needed and adds N realistic contacts (with companies, tags and notes).
-import { describeSeed, seedWorkspace } from '../db/seed.js';
+import { describeSeed, seedWorkspace } from '../tools/seed.js';
 import { fail, readOptions } from './args.js';
 import { openStoreForScript } from './open-store.js';
 

@@ -6,7 +6,7 @@ import { issueToken } from '../../src/auth/tokens.js';
 import { loadConfig } from '../../src/config.js';
 import type { Database } from '../../src/db/client.js';
 import { findOrCreateWorkspace } from '../../src/db/repositories/workspaces.js';
-import { seedWorkspace } from '../../src/db/seed.js';
+import { seedWorkspace } from '../../src/tools/seed.js';
 import { createLogger, type Logger } from '../../src/observability/logger.js';
 import { openTestDatabase, type TestDatabase } from './database.js';
 

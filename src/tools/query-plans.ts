@@ -2,9 +2,9 @@
 // batches, nested pages, counts) as one list, and a check that none of them reads a big table
 // with a sequential scan. The test suite runs it at 100,000 contacts (tests/query-plans.test.ts)
 // and the benchmark at any size (bench/plan-check.ts): one list, so both check the same queries.
-import type { DatabaseHandle } from './client.js';
-import type { Keyset } from './keyset.js';
-import { companiesByIds, listCompanies } from './repositories/companies.js';
+import type { DatabaseHandle } from '../db/client.js';
+import type { Keyset } from '../db/keyset.js';
+import { companiesByIds, listCompanies } from '../db/repositories/companies.js';
 import {
   type ContactOrderField,
   contactCountsByCompany,
@@ -12,9 +12,9 @@ import {
   contactsByIds,
   countContacts,
   listContacts,
-} from './repositories/contacts.js';
-import { noteCountsByContact, notePagesByContact, notesByIds } from './repositories/notes.js';
-import { listTags, tagsByContactIds } from './repositories/tags.js';
+} from '../db/repositories/contacts.js';
+import { noteCountsByContact, notePagesByContact, notesByIds } from '../db/repositories/notes.js';
+import { listTags, tagsByContactIds } from '../db/repositories/tags.js';
 
 /** Tables big enough that a sequential scan of them is a defect in any main query. */
 export const GUARDED_TABLES = new Set(['contacts', 'notes', 'contact_tags', 'companies']);

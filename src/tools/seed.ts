@@ -4,11 +4,11 @@
 // and the next chunk is generated while the database takes the previous one.
 import { setImmediate as turnOfEventLoop } from 'node:timers/promises';
 import { asc, count, eq } from 'drizzle-orm';
-import type { Database } from './client.js';
+import type { Database } from '../db/client.js';
 import { type BulkWriter, bulkWriter } from './bulk-copy.js';
 import { copyLine } from './copy-text.js';
-import { findOrCreateWorkspace } from './repositories/workspaces.js';
-import { contacts, tags } from './schema.js';
+import { findOrCreateWorkspace } from '../db/repositories/workspaces.js';
+import { contacts, tags } from '../db/schema.js';
 import { type SeedContact, seedRows, TAG_NAMES } from './seed-rows.js';
 
 export interface SeedOptions {

@@ -2,7 +2,7 @@
 // how each index is used and which are never used, and how much of each table is dead rows (a
 // bloat estimate from the statistics PostgreSQL keeps; VACUUM reclaims them). Each section says
 // plainly when its source is not available here, instead of failing the whole report.
-import type { DatabaseHandle } from './client.js';
+import type { DatabaseHandle } from '../db/client.js';
 
 export interface ReportSection {
   title: string;

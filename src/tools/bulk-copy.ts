@@ -6,7 +6,7 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type postgres from 'postgres';
-import type { Database } from './client.js';
+import type { Database } from '../db/client.js';
 
 /** Identity sequences the seeder draws ids from (named by drizzle/0001). */
 export type IdSequence = 'companies_id_seq' | 'contacts_id_seq';

@@ -13,7 +13,15 @@ export const ErrorCode = {
   RATE_LIMITED: 'RATE_LIMITED',
   SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
   BAD_REQUEST: 'BAD_REQUEST',
+  /** A method the path does not take (a POST to /healthz, CONNECT). */
+  METHOD_NOT_ALLOWED: 'METHOD_NOT_ALLOWED',
   PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  /** A document over a size or token limit, refused before it is parsed (graphql-js's code for the rest). */
+  GRAPHQL_VALIDATION_FAILED: 'GRAPHQL_VALIDATION_FAILED',
+  /** An operationName the document cannot hold (Apollo's code for one it does not). */
+  OPERATION_RESOLUTION_FAILURE: 'OPERATION_RESOLUTION_FAILURE',
+  /** With PERSISTED_ONLY=true, anything but a published operation (Apollo's code for an unknown hash). */
+  PERSISTED_QUERY_NOT_FOUND: 'PERSISTED_QUERY_NOT_FOUND',
   /** A request body that did not arrive within its deadline. */
   REQUEST_TIMEOUT: 'REQUEST_TIMEOUT',
   /** A body in a Content-Encoding that is not read here (or several stacked). */
@@ -36,7 +44,11 @@ const httpStatus: Record<ErrorCode, number> = {
   RATE_LIMITED: 429,
   SERVICE_UNAVAILABLE: 503,
   BAD_REQUEST: 400,
+  METHOD_NOT_ALLOWED: 405,
   PAYLOAD_TOO_LARGE: 413,
+  GRAPHQL_VALIDATION_FAILED: 400,
+  OPERATION_RESOLUTION_FAILURE: 400,
+  PERSISTED_QUERY_NOT_FOUND: 400,
   REQUEST_TIMEOUT: 408,
   UNSUPPORTED_MEDIA_TYPE: 415,
   // nginx's number for the same event; no client sees it.
@@ -106,9 +118,27 @@ export const serviceUnavailable = (message = 'The service is temporarily unavail
 export class HttpError extends Error {
   constructor(
     readonly status: number,
-    readonly code: string,
+    readonly code: ErrorCode,
     message: string,
   ) {
     super(message);
   }
+}
+
+/**
+ * Statuses HTTP has for cases a code covers with others: a request that is malformed in a way
+ * with a status of its own is still a BAD_REQUEST to a client branching on codes.
+ */
+export const HttpStatus = {
+  /** No media type the client accepts (Accept). */
+  NOT_ACCEPTABLE: 406,
+  /** A content type the request may not carry (a GET's). */
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  /** Headers past Node's limit (refused by its parser). */
+  HEADERS_TOO_LARGE: 431,
+} as const;
+
+/** An HttpError with the code's own status, or one of HttpStatus where HTTP is more precise. */
+export function httpError(code: ErrorCode, message: string, status: number = httpStatusOf(code)): HttpError {
+  return new HttpError(status, code, message);
 }

@@ -1,9 +1,9 @@
 // What every listener of cardfile does below the routes: deadlines for a request's line and headers
 // and for the whole request, and an answer in the usual JSON error shape to whatever Node's HTTP
 // parser refuses by itself.
-import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import http, { type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
-import { ErrorCode, httpStatusOf } from '../errors.js';
+import { ErrorCode, httpError, type HttpError, HttpStatus } from '../errors.js';
 
 export interface ConnectionTimeouts {
   /** Longest a request's line and headers may take to arrive, in ms. */
@@ -26,10 +26,10 @@ export function serverOptionsFor(timeouts: ConnectionTimeouts): http.ServerOptio
 }
 
 /** A whole HTTP response with a JSON error, for sockets no ServerResponse writes to. */
-function rawJsonError(status: number, reason: string, code: string, message: string): string {
+function rawJsonError({ status, code, message }: HttpError): string {
   const body = JSON.stringify({ errors: [{ message, extensions: { code } }] });
   return (
-    `HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json; charset=utf-8\r\n` +
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\ncontent-type: application/json; charset=utf-8\r\n` +
     `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`
   );
 }
@@ -45,18 +45,18 @@ export function guardConnections(server: http.Server): void {
       socket.destroy();
       return;
     }
-    const [status, reason, code, message] =
+    const refusal =
       error.code === 'HPE_HEADER_OVERFLOW'
-        ? [431, 'Request Header Fields Too Large', ErrorCode.BAD_REQUEST, 'The request headers are too large.']
+        ? httpError(ErrorCode.BAD_REQUEST, 'The request headers are too large.', HttpStatus.HEADERS_TOO_LARGE)
         : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
-          ? [httpStatusOf(ErrorCode.REQUEST_TIMEOUT), 'Request Timeout', ErrorCode.REQUEST_TIMEOUT, 'The request took too long to arrive.']
-          : [400, 'Bad Request', ErrorCode.BAD_REQUEST, 'The request is not valid HTTP.'];
-    socket.end(rawJsonError(status, reason, code, message));
+          ? httpError(ErrorCode.REQUEST_TIMEOUT, 'The request took too long to arrive.')
+          : httpError(ErrorCode.BAD_REQUEST, 'The request is not valid HTTP.');
+    socket.end(rawJsonError(refusal));
   });
 
   // CONNECT asks for a tunnel, which this server never opens. Node drops such a connection
   // without a word when nobody listens for it; answer it like any other method not served here.
   server.on('connect', (_request: IncomingMessage, socket: Socket) => {
-    socket.end(rawJsonError(405, 'Method Not Allowed', 'METHOD_NOT_ALLOWED', 'CONNECT is not supported.'));
+    socket.end(rawJsonError(httpError(ErrorCode.METHOD_NOT_ALLOWED, 'CONNECT is not supported.')));
   });
 }

@@ -10,7 +10,7 @@
 // content type. A cross-site request that needs no preflight is therefore refused, whatever its
 // origin, and an origin not listed gets no CORS headers at all, so its page can read nothing.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ErrorCode, httpStatusOf } from '../errors.js';
+import { ErrorCode, httpError } from '../errors.js';
 import { sendJsonError } from './json-error.js';
 
 type Route = (request: IncomingMessage, response: ServerResponse, search: string) => Promise<number>;
@@ -70,9 +70,9 @@ export function withCors(policy: CorsPolicy, route: Route): Route {
     if (isPreflight) {
       request.resume();
       if (!allowOrigin) {
-        const status = httpStatusOf(ErrorCode.FORBIDDEN);
-        sendJsonError(response, status, ErrorCode.FORBIDDEN, 'Pages on this origin may not call this API from a browser.');
-        return status;
+        const refusal = httpError(ErrorCode.FORBIDDEN, 'Pages on this origin may not call this API from a browser.');
+        sendJsonError(response, refusal);
+        return refusal.status;
       }
       response.writeHead(204, {
         'access-control-allow-origin': allowOrigin,

@@ -7,7 +7,7 @@
 // while this stops at the limit without building anything and answers before Apollo runs.
 import { Lexer, Source, TokenKind } from 'graphql';
 import type { LimitSettings } from '../settings/limit-settings.js';
-import { HttpError } from '../errors.js';
+import { ErrorCode, httpError } from '../errors.js';
 
 export type DocumentLimits = Pick<LimitSettings, 'maxQueryChars' | 'maxQueryTokens' | 'maxVariablesBytes'>;
 
@@ -76,16 +76,16 @@ export function checkDocumentLimits(method: string, search: string, body: unknow
   const { query, variables, variablesBytes } = fieldsOf(method, search, body);
   // Before the size, which is measured by serialising them.
   if (nestedDeeperThan(variables, MAX_VARIABLES_DEPTH)) {
-    throw new HttpError(400, 'BAD_REQUEST', 'The variables are nested too deeply.');
+    throw httpError(ErrorCode.BAD_REQUEST, 'The variables are nested too deeply.');
   }
   if (variablesBytes() > limits.maxVariablesBytes) {
-    throw new HttpError(413, 'PAYLOAD_TOO_LARGE', 'The variables are too large: send less data per request.');
+    throw httpError(ErrorCode.PAYLOAD_TOO_LARGE, 'The variables are too large: send less data per request.');
   }
   if (typeof query !== 'string') return;
   if (query.length > limits.maxQueryChars) {
-    throw new HttpError(413, 'PAYLOAD_TOO_LARGE', 'The query document is too long: send a shorter one, or a persisted query by its hash.');
+    throw httpError(ErrorCode.PAYLOAD_TOO_LARGE, 'The query document is too long: send a shorter one, or a persisted query by its hash.');
   }
   if (hasMoreTokensThan(query, limits.maxQueryTokens)) {
-    throw new HttpError(400, 'GRAPHQL_VALIDATION_FAILED', 'The query document has too many tokens: send a shorter one.');
+    throw httpError(ErrorCode.GRAPHQL_VALIDATION_FAILED, 'The query document has too many tokens: send a shorter one.');
   }
 }

@@ -28,7 +28,7 @@ import type { PersistedQueries } from '../cache/persisted-queries.js';
 import { type GraphQLParams, readGraphQLRequest } from './graphql-request.js';
 import { sendJsonError } from './json-error.js';
 import { readBody } from './request-body.js';
-import { HttpError } from '../errors.js';
+import { ErrorCode, httpError, HttpError } from '../errors.js';
 import { checkDocumentLimits, type DocumentLimits } from './document-limits.js';
 import { type RequestDocument, requestDocument } from './request-document.js';
 import { checkCsrf, checkGetContentType, prefersHtml, responseMediaType } from './request-guards.js';
@@ -91,14 +91,14 @@ interface Execution {
 
 /** A JSON POST body as Apollo expects it: one operation, as an object. */
 function parseJsonBody(text: string): unknown {
-  if (text.trim() === '') throw new HttpError(400, 'BAD_REQUEST', 'The request body is empty; send a JSON object with a "query".');
+  if (text.trim() === '') throw httpError(ErrorCode.BAD_REQUEST, 'The request body is empty; send a JSON object with a "query".');
   let body: unknown;
   try {
     body = JSON.parse(text);
   } catch {
-    throw new HttpError(400, 'BAD_REQUEST', 'The request body is not valid JSON.');
+    throw httpError(ErrorCode.BAD_REQUEST, 'The request body is not valid JSON.');
   }
-  if (Array.isArray(body)) throw new HttpError(400, 'BAD_REQUEST', 'Batched requests are not supported; send one operation per request.');
+  if (Array.isArray(body)) throw httpError(ErrorCode.BAD_REQUEST, 'Batched requests are not supported; send one operation per request.');
   return body;
 }
 
@@ -248,8 +248,9 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
     if (limited) {
       request.resume();
       response.setHeader('retry-after', String(limited.retryAfterSeconds));
-      sendJsonError(response, 429, 'RATE_LIMITED', 'Too many requests: retry after the number of seconds in the Retry-After header.', requestId);
-      return 429;
+      const refusal = httpError(ErrorCode.RATE_LIMITED, 'Too many requests: retry after the number of seconds in the Retry-After header.');
+      sendJsonError(response, refusal, requestId);
+      return refusal.status;
     }
 
     let text = '';
@@ -279,7 +280,7 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
       }
     } catch (error) {
       if (!(error instanceof HttpError)) throw error;
-      sendJsonError(response, error.status, error.code, error.message, requestId);
+      sendJsonError(response, error, requestId);
       return error.status;
     }
     const params = parsed?.params;
@@ -295,14 +296,12 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
     };
 
     if (options.trustedDocuments && !(known && options.trustedDocuments.has(known.hash))) {
-      sendJsonError(
-        response,
-        400,
-        'PERSISTED_QUERY_NOT_FOUND',
+      const refusal = httpError(
+        ErrorCode.PERSISTED_QUERY_NOT_FOUND,
         'This server accepts only the operations published with its client SDK: send one of their sha256 hashes.',
-        requestId,
       );
-      return 400;
+      sendJsonError(response, refusal, requestId);
+      return refusal.status;
     }
 
     // The caller is resolved once, here; a bad token is answered by Apollo from the context.

@@ -4,7 +4,7 @@
 // for everything a miss is refused for. The checks are Apollo Server's own (its HTTP layer and the
 // persisted-query step of its pipeline), answered with the same statuses, plus cardfile's: an
 // operation name must be a GraphQL name of sane length.
-import { HttpError } from '../errors.js';
+import { ErrorCode, httpError } from '../errors.js';
 
 export interface GraphQLParams {
   query: string | undefined;
@@ -28,7 +28,7 @@ export const MAX_OPERATION_NAME_LENGTH = 128;
 const OPERATION_NAME = new RegExp(`^[_A-Za-z][_0-9A-Za-z]{0,${MAX_OPERATION_NAME_LENGTH - 1}}$`);
 
 const refuse = (message: string): never => {
-  throw new HttpError(400, 'BAD_REQUEST', message);
+  throw httpError(ErrorCode.BAD_REQUEST, message);
 };
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -94,10 +94,7 @@ export function readGraphQLRequest(method: 'GET' | 'POST', search: string, body:
   if (fields.operationName !== null && fields.operationName !== '' && !OPERATION_NAME.test(fields.operationName)) {
     // Such a name can select no operation of any document: refused as Apollo refuses a name the
     // document lacks, without the name being read any further.
-    throw new HttpError(
-      400,
-      'OPERATION_RESOLUTION_FAILURE',
-      `operationName must be a GraphQL name (letters, digits and _, not starting with a digit) of at most ${MAX_OPERATION_NAME_LENGTH} characters.`,
+    throw httpError(ErrorCode.OPERATION_RESOLUTION_FAILURE, `operationName must be a GraphQL name (letters, digits and _, not starting with a digit) of at most ${MAX_OPERATION_NAME_LENGTH} characters.`,
     );
   }
   let claimedHash: string | undefined;

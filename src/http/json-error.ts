@@ -3,8 +3,11 @@
 // error shape whether GraphQL or the transport refused it. Codes come from the catalogue
 // (src/errors.ts).
 import type { ServerResponse } from 'node:http';
+import type { HttpError } from '../errors.js';
 
-export function sendJsonError(response: ServerResponse, status: number, code: string, message: string, requestId?: string) {
+/** Writes `error` with its status and code; `requestId` when the request has one to quote. */
+export function sendJsonError(response: ServerResponse, error: HttpError, requestId?: string) {
+  const { status, code, message } = error;
   const body = JSON.stringify({ errors: [{ message, extensions: { code } }] });
   response.writeHead(status, {
     'content-type': 'application/json; charset=utf-8',

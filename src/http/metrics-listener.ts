@@ -8,6 +8,7 @@ import type { Metrics } from '../observability/metrics.js';
 import { sendJsonError } from './json-error.js';
 import type { ObservabilityRoutes } from './observability-routes.js';
 import { type ConnectionTimeouts, guardConnections, serverOptionsFor } from './connection-guards.js';
+import { ErrorCode, httpError } from '../errors.js';
 
 export function createMetricsListener(routes: ObservabilityRoutes, metrics: Metrics, errors: ErrorTracker, timeouts: ConnectionTimeouts): http.Server {
   const server = http.createServer(serverOptionsFor(timeouts), (request, response) => {
@@ -18,20 +19,20 @@ export function createMetricsListener(routes: ObservabilityRoutes, metrics: Metr
     const observe = (route: string, status: number) =>
       metrics.observeRequest(route, request.method ?? 'GET', status, Number(process.hrtime.bigint() - started) / 1e9);
     if (request.method !== 'GET' && request.method !== 'HEAD') {
-      sendJsonError(response, 405, 'METHOD_NOT_ALLOWED', 'Only GET is supported here.');
+      sendJsonError(response, httpError(ErrorCode.METHOD_NOT_ALLOWED, 'Only GET is supported here.'));
       observe('other', 405);
       return;
     }
     routes(pathname, response).then(
       (route) => {
         if (route) return observe(route, response.statusCode);
-        sendJsonError(response, 404, 'NOT_FOUND', 'Not found. This port serves /metrics, /status and /status.json.');
+        sendJsonError(response, httpError(ErrorCode.NOT_FOUND, 'Not found. This port serves /metrics, /status and /status.json.'));
         observe('other', 404);
       },
       (error: unknown) => {
         const requestId = randomUUID();
         errors.report(errors.capture(error, 'INTERNAL_SERVER_ERROR', ['metrics']), requestId);
-        if (!response.headersSent) sendJsonError(response, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error.', requestId);
+        if (!response.headersSent) sendJsonError(response, httpError(ErrorCode.INTERNAL_SERVER_ERROR, 'Internal server error.'), requestId);
         else response.destroy();
         observe('metrics', 500);
       },

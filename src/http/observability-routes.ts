@@ -2,7 +2,7 @@
 // are served on the API's port, or, with METRICS_PORT, on a listener of their own (metrics-listener.ts).
 // Answers are paced (scrape-pacer.ts) so that clients looping on them cannot take the event loop.
 import type { ServerResponse } from 'node:http';
-import { ErrorCode, httpStatusOf } from '../errors.js';
+import { ErrorCode, httpError } from '../errors.js';
 import type { MetricsPage } from '../observability/metrics-page.js';
 import { sendJsonError } from './json-error.js';
 import type { ScrapePacer, ScrapeTurn } from './scrape-pacer.js';
@@ -31,7 +31,7 @@ export function createObservabilityRoutes({ page, status, pacer, onTurn }: Obser
     if (turn === 'refused') {
       response.setHeader('retry-after', '1');
       response.setHeader('connection', 'close');
-      sendJsonError(response, httpStatusOf(ErrorCode.SERVICE_UNAVAILABLE), ErrorCode.SERVICE_UNAVAILABLE, 'Too many scrapes at once; retry after the number of seconds in the Retry-After header.');
+      sendJsonError(response, httpError(ErrorCode.SERVICE_UNAVAILABLE, 'Too many scrapes at once; retry after the number of seconds in the Retry-After header.'));
       return route;
     }
     if (route === 'metrics') {

@@ -4,12 +4,11 @@
 // body bounds (body-bounds.ts), a deadline and the process's cap on bytes held by bodies in flight.
 // A client that goes away mid-body is told apart from every failure of ours (499, never a 5xx).
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ErrorCode, HttpError, httpStatusOf } from '../errors.js';
+import { ErrorCode, httpError, type HttpError } from '../errors.js';
 import { type BodyBounds, type BodyRefusal, BUSY_RETRY_AFTER_SECONDS } from './body-bounds.js';
 import { contentCodingOf, decoderFor } from './content-coding.js';
 
 
-const bodyError = (code: ErrorCode, message: string) => new HttpError(httpStatusOf(code), code, message);
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -34,7 +33,7 @@ export async function readBody(request: IncomingMessage, maxBytes: number): Prom
   try {
     return utf8.decode(body);
   } catch {
-    throw bodyError(ErrorCode.BAD_REQUEST, 'The request body is not valid UTF-8.');
+    throw httpError(ErrorCode.BAD_REQUEST, 'The request body is not valid UTF-8.');
   }
 }
 
@@ -43,7 +42,7 @@ function readBytes(request: IncomingMessage, maxBytes: number, context: BodyCont
   const refusal = (reason: BodyRefusal, code: ErrorCode, message: string, headers: Record<string, string> = {}) => {
     bounds?.refused(reason);
     if (context && !context.response.headersSent) for (const [name, value] of Object.entries(headers)) context.response.setHeader(name, value);
-    return bodyError(code, message);
+    return httpError(code, message);
   };
   const tooLarge = () => refusal('too_large', ErrorCode.PAYLOAD_TOO_LARGE, `The request body must be at most ${maxBytes} bytes.`);
   // The connection is closed after these answers: the rest of such a body may never come.
@@ -53,7 +52,7 @@ function readBytes(request: IncomingMessage, maxBytes: number, context: BodyCont
       connection: 'close',
     });
   const timedOut = () => refusal('timeout', ErrorCode.REQUEST_TIMEOUT, 'The request body took too long to arrive.', { connection: 'close' });
-  const aborted = () => bodyError(ErrorCode.CLIENT_CLOSED_REQUEST, 'The client closed the connection before its request body arrived.');
+  const aborted = () => httpError(ErrorCode.CLIENT_CLOSED_REQUEST, 'The client closed the connection before its request body arrived.');
 
   const coding = contentCodingOf(request.headers['content-encoding']);
   if (coding === 'malformed' || coding === 'unsupported' || coding === 'stacked') {

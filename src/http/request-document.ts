@@ -6,7 +6,7 @@
 import type { PersistedQueries } from '../cache/persisted-queries.js';
 import { documentHash } from '../cache/keys.js';
 import type { GraphQLParams } from './graphql-request.js';
-import { HttpError } from '../errors.js';
+import { ErrorCode, httpError } from '../errors.js';
 
 export type RequestDocument =
   | {
@@ -29,7 +29,7 @@ export function requestDocument(params: GraphQLParams, persisted: PersistedQueri
   if (params.query !== undefined) {
     const hash = textHash ?? documentHash(params.query);
     if (params.claimedHash !== undefined && params.claimedHash !== hash) {
-      throw new HttpError(400, 'BAD_REQUEST', 'provided sha does not match query');
+      throw httpError(ErrorCode.BAD_REQUEST, 'provided sha does not match query');
     }
     return { kind: 'known', hash, text: params.query, register: params.claimedHash !== undefined };
   }

@@ -7,7 +7,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { LRUCache } from 'lru-cache';
 import Negotiator from 'negotiator';
 import MIMEType from 'whatwg-mimetype';
-import { HttpError } from '../errors.js';
+import { ErrorCode, httpError, HttpStatus } from '../errors.js';
 
 /** Content types a browser may send cross-site without a CORS preflight. */
 const NON_PREFLIGHTED_CONTENT_TYPES = new Set(['application/x-www-form-urlencoded', 'multipart/form-data', 'text/plain']);
@@ -42,10 +42,7 @@ export function checkCsrf(headers: IncomingHttpHeaders): void {
     if (parsed === null || !NON_PREFLIGHTED_CONTENT_TYPES.has(parsed.essence)) return;
   }
   if (PREFLIGHT_HEADERS.some((name) => (single(headers[name])?.length ?? 0) > 0)) return;
-  throw new HttpError(
-    400,
-    'BAD_REQUEST',
-    'This operation has been blocked as a potential Cross-Site Request Forgery (CSRF). Please either specify a ' +
+  throw httpError(ErrorCode.BAD_REQUEST, 'This operation has been blocked as a potential Cross-Site Request Forgery (CSRF). Please either specify a ' +
       `'content-type' header (with a type that is not one of ${[...NON_PREFLIGHTED_CONTENT_TYPES].join(', ')}) or provide ` +
       `a non-empty value for one of the following headers: ${PREFLIGHT_HEADERS.join(', ')}`,
   );
@@ -56,7 +53,7 @@ export function checkGetContentType(headers: IncomingHttpHeaders): void {
   const contentType = single(headers['content-type']);
   if (contentType === undefined) return;
   if (MIMEType.parse(contentType)?.essence === 'application/json') return;
-  throw new HttpError(415, 'BAD_REQUEST', 'GET requests may not have a content-type header other than application/json.');
+  throw httpError(ErrorCode.BAD_REQUEST, 'GET requests may not have a content-type header other than application/json.', HttpStatus.UNSUPPORTED_MEDIA_TYPE);
 }
 
 // Clients send a handful of distinct Accept headers; negotiating each once keeps a hit cheap. The
@@ -95,7 +92,7 @@ export function responseMediaType(headers: IncomingHttpHeaders): string {
     if (accept.length <= MAX_ACCEPT_LENGTH) negotiated.set(accept, chosen);
   }
   if (chosen === '') {
-    throw new HttpError(406, 'BAD_REQUEST', `An 'accept' header was provided for this request which does not accept ${JSON_MEDIA_TYPE} or ${GRAPHQL_RESPONSE_MEDIA_TYPE}`);
+    throw httpError(ErrorCode.BAD_REQUEST, `An 'accept' header was provided for this request which does not accept ${JSON_MEDIA_TYPE} or ${GRAPHQL_RESPONSE_MEDIA_TYPE}`, HttpStatus.NOT_ACCEPTABLE);
   }
   return chosen;
 }

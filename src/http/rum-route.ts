@@ -5,7 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Config } from '../config.js';
 import { sendJsonError } from './json-error.js';
 import { readBody } from './request-body.js';
-import { HttpError } from '../errors.js';
+import { ErrorCode, httpError, HttpError } from '../errors.js';
 import { clientAddressOf } from '../limits/client-address.js';
 import type { RumMetrics, RumOutcome } from '../rum/metrics.js';
 import { MAX_BATCH_BYTES, parseBatch } from '../rum/batch.js';
@@ -48,10 +48,10 @@ export function createRumHandler(settings: RumSettings, metrics: RumMetrics, now
   const byAddress = new RateLimiter(rate);
   const routes = new RouteLabels(settings.rumMaxRoutes);
 
-  const refuse = (response: ServerResponse, outcome: RumOutcome, status: number, code: string, message: string): number => {
+  const refuse = (response: ServerResponse, outcome: RumOutcome, error: HttpError): number => {
     metrics.count(outcome);
-    sendJsonError(response, status, code, message);
-    return status;
+    sendJsonError(response, error);
+    return error.status;
   };
 
   return async (request: IncomingMessage, response: ServerResponse): Promise<number> => {
@@ -63,7 +63,7 @@ export function createRumHandler(settings: RumSettings, metrics: RumMetrics, now
 
     if (request.method === 'OPTIONS') {
       if (verdict === 'refused') {
-        sendJsonError(response, 403, 'FORBIDDEN', 'This origin may not report web vitals here.');
+        sendJsonError(response, httpError(ErrorCode.FORBIDDEN, 'This origin may not report web vitals here.'));
         return 403;
       }
       response.writeHead(204, {
@@ -78,19 +78,19 @@ export function createRumHandler(settings: RumSettings, metrics: RumMetrics, now
     }
     if (request.method !== 'POST') {
       response.setHeader('allow', 'POST, OPTIONS');
-      sendJsonError(response, 405, 'METHOD_NOT_ALLOWED', 'Report web vitals with POST.');
+      sendJsonError(response, httpError(ErrorCode.METHOD_NOT_ALLOWED, 'Report web vitals with POST.'));
       return 405;
     }
-    if (verdict === 'refused') return refuse(response, 'origin_refused', 403, 'FORBIDDEN', 'This origin may not report web vitals here.');
+    if (verdict === 'refused') return refuse(response, 'origin_refused', httpError(ErrorCode.FORBIDDEN, 'This origin may not report web vitals here.'));
 
     // The address first: a refused batch then takes nothing from its origin's shared bucket.
     const wait = byAddress.take(clientAddressOf(request, settings.limits.trustProxyHops)) || byOrigin.take(origin ?? 'none');
     if (wait > 0) {
       response.setHeader('retry-after', String(wait));
-      return refuse(response, 'rate_limited', 429, 'RATE_LIMITED', `Too many reports from this origin or address; retry in ${wait} s.`);
+      return refuse(response, 'rate_limited', httpError(ErrorCode.RATE_LIMITED, `Too many reports from this origin or address; retry in ${wait} s.`));
     }
     if (!acceptedContentType(single(request.headers['content-type']))) {
-      return refuse(response, 'unsupported_type', 415, 'UNSUPPORTED_MEDIA_TYPE', 'Send the batch as application/json or text/plain.');
+      return refuse(response, 'unsupported_type', httpError(ErrorCode.UNSUPPORTED_MEDIA_TYPE, 'Send the batch as application/json or text/plain.'));
     }
 
     let batch;
@@ -98,7 +98,7 @@ export function createRumHandler(settings: RumSettings, metrics: RumMetrics, now
       batch = parseBatch(await readBody(request, MAX_BATCH_BYTES));
     } catch (error) {
       if (!(error instanceof HttpError)) throw error;
-      return refuse(response, error.status === 413 ? 'too_large' : 'invalid', error.status, error.code, error.message);
+      return refuse(response, error.code === ErrorCode.PAYLOAD_TOO_LARGE ? 'too_large' : 'invalid', error);
     }
     // Without a page in the body, the page that sent the beacon: browsers send its URL as the
     // Referer (only its origin across origins, by the default referrer policy).

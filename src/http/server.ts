@@ -2,7 +2,7 @@
 // ever ends in an unhandled exception or a hang.
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
-import { ErrorCode, httpStatusOf } from '../errors.js';
+import { ErrorCode, httpError, httpStatusOf } from '../errors.js';
 import type { ErrorTracker } from '../observability/error-tracker.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { BodyBounds } from './body-bounds.js';
@@ -50,7 +50,7 @@ export function createHttpServer(routes: Routes, metrics: Metrics, errors: Error
     if (pathname === '/graphql') return ['graphql', await routes.graphql(request, response, search)];
     if (pathname === '/rum') return ['rum', await routes.rum(request, response)];
     if (request.method !== 'GET' && request.method !== 'HEAD') {
-      sendJsonError(response, 405, 'METHOD_NOT_ALLOWED', 'Only GET is supported here.');
+      sendJsonError(response, httpError(ErrorCode.METHOD_NOT_ALLOWED, 'Only GET is supported here.'));
       return ['other', 405];
     }
     if (observability !== 'elsewhere') {
@@ -78,7 +78,7 @@ export function createHttpServer(routes: Routes, metrics: Metrics, errors: Error
       response.end();
       return ['other', 302];
     }
-    sendJsonError(response, 404, 'NOT_FOUND', 'Not found. The API is at /graphql.');
+    sendJsonError(response, httpError(ErrorCode.NOT_FOUND, 'Not found. The API is at /graphql.'));
     return ['other', 404];
   };
 
@@ -103,7 +103,7 @@ export function createHttpServer(routes: Routes, metrics: Metrics, errors: Error
         const route = routeOf(pathname);
         const requestId = randomUUID();
         errors.report(errors.capture(error, 'INTERNAL_SERVER_ERROR', [route]), requestId);
-        if (!response.headersSent) sendJsonError(response, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error.', requestId);
+        if (!response.headersSent) sendJsonError(response, httpError(ErrorCode.INTERNAL_SERVER_ERROR, 'Internal server error.'), requestId);
         else response.destroy();
         observe(route, 500);
       });

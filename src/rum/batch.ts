@@ -1,7 +1,7 @@
 // Reads one batch of Web Vitals: a JSON array of metrics as the `web-vitals` callbacks hand them
 // over, or {page, metrics: [...]} with the page they were measured on. Everything is bounded and
 // checked before anything is observed; the first problem found is refused with a message naming it.
-import { HttpError } from '../errors.js';
+import { ErrorCode, httpError } from '../errors.js';
 import { normalizeRoute } from './route.js';
 import { isVitalName, RATINGS, type VitalName, VITALS } from './vitals.js';
 
@@ -23,7 +23,7 @@ export interface Batch {
   vitals: Vital[];
 }
 
-const invalid = (message: string) => new HttpError(400, 'BAD_REQUEST', message);
+const invalid = (message: string) => httpError(ErrorCode.BAD_REQUEST, message);
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);

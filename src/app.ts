@@ -9,6 +9,8 @@ import { readinessCheck } from './http/readiness.js';
 import { Lifecycle, type Phase } from './lifecycle.js';
 import { requestLog } from './observability/request-log.js';
 import { TokenChecks } from './auth/viewer.js';
+import { reportRevocationHearing } from './auth/revocation-metrics.js';
+import { reportPoolLoad } from './db/pool-metrics.js';
 import type { Config } from './config.js';
 import type { DatabaseHandle } from './db/client.js';
 import type { Tracing } from './observability/tracing.js';
@@ -27,6 +29,7 @@ import { createHttpServer } from './http/server.js';
 import { BodyBounds } from './http/body-bounds.js';
 import { CorsPolicy, withCors } from './http/cors.js';
 import { createMetricsListener } from './http/metrics-listener.js';
+import { createHttpMetrics } from './http/http-metrics.js';
 import { createObservabilityRoutes } from './http/observability-routes.js';
 import { publicOriginsOf } from './http/public-origin.js';
 import { ScrapePacer } from './http/scrape-pacer.js';
@@ -104,15 +107,15 @@ async function build(config: Config, database: DatabaseHandle, logger: Logger, h
   const { db } = database;
   const metrics = createMetrics({ minRenderIntervalMs: config.metricsMinIntervalMs });
 
-  let revocationsHeard = 0;
-  metrics.sources.tokenRevocationsHeard = () => revocationsHeard;
+  let revocationsHeard = false;
+  reportRevocationHearing(metrics.registry, () => revocationsHeard);
   const revocations = lifecycle.own(
     'token revocation watch',
     watchRevocations(database, {
       checkIntervalMs: config.tokenRevocationCheckMs,
       logger,
       onListening: (heard) => {
-        revocationsHeard = heard ? 1 : 0;
+        revocationsHeard = heard;
       },
     }),
     (watch) => watch.close(),
@@ -132,7 +135,7 @@ async function build(config: Config, database: DatabaseHandle, logger: Logger, h
       metrics.observeStatement(statementLabels.of(text), where, ms / 1000);
     }),
   );
-  metrics.sources.poolLoad = () => database.poolLoad();
+  reportPoolLoad(database, metrics.registry);
   // The SDK is loaded only when tracing is on; off, no request carries a trace and nothing is wrapped.
   const tracing =
     config.traces || hooks.spanProcessor
@@ -147,7 +150,7 @@ async function build(config: Config, database: DatabaseHandle, logger: Logger, h
       : undefined;
   const errors = new ErrorTracker(logger, config.errorLogIntervalMs, (fingerprint) => metrics.countUnexpectedError(fingerprint));
 
-  const cache = lifecycle.own('cache (Redis)', createCacheLayer(config, logger, metrics, now), (layer) => layer.close());
+  const cache = lifecycle.own('cache (Redis)', createCacheLayer(config, logger, metrics.registry, now), (layer) => layer.close());
   const reads = new ReadRouting(
     database,
     database.replicas
@@ -156,11 +159,11 @@ async function build(config: Config, database: DatabaseHandle, logger: Logger, h
           keys: cache.keys,
           localSequence: (workspaceId) => cache.responses.localSequence(workspaceId),
           logger,
-          onRedisFailure: () => metrics.cacheErrors.inc({ operation: 'write-position' }),
+          onRedisFailure: () => cache.metrics.errors.inc({ operation: 'write-position' }),
         })
       : undefined,
   );
-  if (database.replicas) reportReplicas(database.replicas, metrics.replicas);
+  reportReplicas(database.replicas, metrics.registry);
 
   const published = loadPublishedOperations();
   const persisted = new PersistedQueries({
@@ -172,7 +175,7 @@ async function build(config: Config, database: DatabaseHandle, logger: Logger, h
     maxPerWorkspace: config.persistedQueriesPerWorkspace,
     logger,
     now,
-    onRegistration: (result) => metrics.persistedQueryRegistrations.inc({ result }),
+    onRegistration: (result) => cache.metrics.persistedQueryRegistrations.inc({ result }),
   });
   const schema = buildSchema();
   const apollo = createApolloServer({
@@ -192,13 +195,12 @@ async function build(config: Config, database: DatabaseHandle, logger: Logger, h
   // Mutations and the view flusher alike: write position, purge, write-through.
   const afterWrite = new AfterWrite({ recordWritePosition: (workspaceId) => reads.afterWrite(workspaceId), responses: cache.responses, entities: cache.entities });
   // Stopped before Redis (made before it is stopped): what is buffered is counted first.
-  const views = lifecycle.own('view counting', createViewCounting({ config, db, cache, afterWrite, metrics, logger }), (counting) => counting.close());
+  const views = lifecycle.own('view counting', createViewCounting({ config, db, cache, afterWrite, registry: metrics.registry, logger }), (counting) => counting.close());
   // Every instance seals cursors with the key kept in the database (made by the first to need it).
   const cursors = cursorCodecOnce(() => sharedKey(db, CURSOR_KEY));
 
   const rateLimits = new RequestRateLimits(config.limits, cache.redis, config.cacheNamespace);
   const memo = new RequestMemo();
-  metrics.sources.requestMemoEntries = () => memo.size;
   metrics.watchMemo('parsed-requests', () => memo.bytes);
   metrics.watchMemo('document-facts', () => documents.bytes);
   metrics.watchMemo('persisted-queries', () => persisted.bytes);
@@ -251,10 +253,11 @@ async function build(config: Config, database: DatabaseHandle, logger: Logger, h
   lifecycle.onStop('cache warming', () => warming);
   slowStatements.quietUntil(warming);
 
+  // Read at scrape time, when `bodies` (made next) exists.
+  const httpMetrics = createHttpMetrics(metrics.registry, { bodyBytesInFlight: () => bodies.inFlightBytes, memoEntries: () => memo.size });
   const bodies = new BodyBounds({ maxInFlightBytes: config.maxBodyBytesInFlight, readTimeoutMs: config.bodyReadTimeoutMs }, (reason) =>
-    metrics.bodyRefusals.inc({ reason }),
+    httpMetrics.bodyRefusals.inc({ reason }),
   );
-  metrics.sources.bodyBytesInFlight = () => bodies.inFlightBytes;
   // Node's whole-request deadline stands behind the body reader's own, for bodies no route reads.
   const timeouts = { headersTimeoutMs: config.headersTimeoutMs, requestTimeoutMs: config.headersTimeoutMs + config.bodyReadTimeoutMs };
   const scrapePacer = lifecycle.own('scrape pacer', new ScrapePacer({ perSecond: config.metricsMaxScrapesPerSecond, maxWaiting: MAX_WAITING_SCRAPES }), (pacer) => pacer.stop());

@@ -2,7 +2,9 @@
 // is set, and the invalidation channel between instances.
 import type { Config } from '../config.js';
 import type { Logger } from '../observability/logger.js';
-import type { Metrics } from '../observability/metrics.js';
+import type { Registry } from 'prom-client';
+import { createCacheMetrics, type CacheMetrics } from './cache-metrics.js';
+import { createCircuitGauge } from '../redis/redis-metrics.js';
 import { cacheKeys, type CacheKeys } from './keys.js';
 import { MemoryTier } from './memory-tier.js';
 import { RedisConnection } from '../redis/connection.js';
@@ -16,23 +18,26 @@ export interface CacheLayer {
   /** Undefined when ENTITY_CACHE or RESPONSE_CACHE is off. */
   entities: EntityCache | undefined;
   redis: RedisConnection | undefined;
+  /** The cache's counters, for parts that fail on its behalf (the write positions) and the persisted queries. */
+  metrics: CacheMetrics;
   close(): Promise<void>;
 }
 
-const circuitValue = { closed: 0, 'half-open': 1, open: 2 } as const;
-
-export function createCacheLayer(config: Config, logger: Logger, metrics: Metrics, now: () => number = Date.now): CacheLayer {
+/** `registry`: where the cache registers its metrics (and the Redis circuit's). */
+export function createCacheLayer(config: Config, logger: Logger, registry: Registry, now: () => number = Date.now): CacheLayer {
   const keys = cacheKeys(config.cacheNamespace);
+  const metrics = createCacheMetrics(registry);
+  const onCircuitChange = createCircuitGauge(registry);
   const redis = config.redisUrl
     ? new RedisConnection(
         { url: config.redisUrl, commandTimeoutMs: config.redisCommandTimeoutMs, failureThreshold: 3, openMs: config.redisCircuitOpenMs },
         logger,
-        (state) => metrics.redisCircuit.set(circuitValue[state]),
+        onCircuitChange,
       )
     : undefined;
   const memory =
     config.responseCache && config.memoryCacheMaxBytes > 0
-      ? new MemoryTier(config.memoryCacheMaxBytes, { onEvict: () => metrics.cacheEvictions.inc() })
+      ? new MemoryTier(config.memoryCacheMaxBytes, { onEvict: () => metrics.evictions.inc() })
       : undefined;
   const redisTier = config.responseCache && redis ? new RedisTier(redis, keys) : undefined;
   const responses = new ResponseCache({
@@ -43,13 +48,13 @@ export function createCacheLayer(config: Config, logger: Logger, metrics: Metric
     keys,
     logger,
     events: {
-      stored: (tier) => metrics.cacheStores.inc({ tier }),
-      invalidated: (tier, count) => metrics.cacheInvalidations.inc({ tier }, count),
-      failed: (operation) => metrics.cacheErrors.inc({ operation }),
-      refreshed: (result) => metrics.cacheRefreshes.inc({ result }),
+      stored: (tier) => metrics.stores.inc({ tier }),
+      invalidated: (tier, count) => metrics.invalidations.inc({ tier }, count),
+      failed: (operation) => metrics.errors.inc({ operation }),
+      refreshed: (result) => metrics.refreshes.inc({ result }),
     },
   });
-  if (memory) metrics.sources.memoryCacheBytes = () => memory.bytes;
+  metrics.watchMemoryBytes(() => memory?.bytes ?? 0);
   const entities =
     config.responseCache && config.entityCache
       ? new EntityCache({
@@ -63,7 +68,7 @@ export function createCacheLayer(config: Config, logger: Logger, metrics: Metric
           },
         })
       : undefined;
-  if (entities) metrics.sources.entityCacheEntries = () => entities.size;
+  metrics.watchEntityEntries(() => entities?.size ?? 0);
 
   if (redis) {
     redis.start();
@@ -80,6 +85,7 @@ export function createCacheLayer(config: Config, logger: Logger, metrics: Metric
     responses,
     entities,
     redis,
+    metrics,
     close: async () => {
       await redis?.close();
     },

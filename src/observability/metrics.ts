@@ -1,14 +1,10 @@
-// Prometheus metrics served on GET /metrics. Labels stay bounded: route, method and status class,
-// never ids, tokens or query text.
+// Prometheus metrics served on GET /metrics: the registry, and the metrics of the request itself
+// (HTTP and GraphQL durations, errors, statements, loader batches, cache outcomes, memo sizes,
+// scrapes). Every other part registers its own on this registry, beside what it describes
+// (cache/cache-metrics.ts, view-counting/view-metrics.ts, db/pool-metrics.ts, ...). Labels stay
+// bounded: route, method and status class, never ids, tokens or query text.
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { MetricsPage } from './metrics-page.js';
-
-/** What read replicas report to (src/db/replicas/replica-metrics.ts). */
-export interface ReplicaGauges {
-  inRotation: Gauge<'replica'>;
-  lag: Gauge<'replica'>;
-  requestStatements: Counter<'database'>;
-}
 
 /** Told of every request and cache outcome as they are counted here (the status page); must stay cheap. */
 export interface RequestListener {
@@ -41,81 +37,6 @@ export function createMetrics(options: MetricsOptions = {}) {
     name: 'cardfile_response_cache_requests_total',
     help: 'GraphQL requests by cache outcome (hit-l1, hit-l2, stale, miss, coalesced: shared a concurrent miss, bypass) and published operation (other for the rest).',
     labelNames: ['outcome', 'operation'] as const,
-    registers: [registry],
-  });
-  const cacheStores = new Counter({
-    name: 'cardfile_cache_stores_total',
-    help: 'Responses stored, by tier.',
-    labelNames: ['tier'] as const,
-    registers: [registry],
-  });
-  const cacheInvalidations = new Counter({
-    name: 'cardfile_cache_invalidations_total',
-    help: 'Entries (l1) or tags (l2) purged by mutations, by tier.',
-    labelNames: ['tier'] as const,
-    registers: [registry],
-  });
-  const cacheEvictions = new Counter({
-    name: 'cardfile_cache_evictions_total',
-    help: 'Entries evicted from the in-process tier to stay within its byte budget.',
-    registers: [registry],
-  });
-  const cacheErrors = new Counter({
-    name: 'cardfile_cache_errors_total',
-    help: 'Shared-tier operations that failed or timed out (each served as a miss).',
-    labelNames: ['operation'] as const,
-    registers: [registry],
-  });
-  const entityRows = new Counter({
-    name: 'cardfile_entity_cache_rows_total',
-    help: 'Rows DataLoader batches asked the entity cache for, by type and outcome (hit: no SQL needed).',
-    labelNames: ['type', 'outcome'] as const,
-    registers: [registry],
-  });
-  const cacheRefreshes = new Counter({
-    name: 'cardfile_cache_refreshes_total',
-    help: 'Background refreshes of stale entries by result: done, held-elsewhere (another instance was refreshing the key), failed.',
-    labelNames: ['result'] as const,
-    registers: [registry],
-  });
-  const redisCircuit = new Gauge({
-    name: 'cardfile_redis_circuit_state',
-    help: 'Redis circuit breaker: 0 closed (in use), 1 half-open (trying), 2 open (skipped).',
-    registers: [registry],
-  });
-  const viewsRecorded = new Counter({
-    name: 'cardfile_contact_views_recorded_total',
-    help: 'Contact views acknowledged, by the buffer they were written to: redis (the stream) or postgres (Redis unset or failing).',
-    labelNames: ['buffer'] as const,
-    registers: [registry],
-  });
-  const viewsFlushed = new Counter({
-    name: 'cardfile_contact_views_flushed_total',
-    help: 'Buffered contact views taken by the flusher (each counted into its contact once, wherever it was taken).',
-    registers: [registry],
-  });
-  const viewFlushErrors = new Counter({
-    name: 'cardfile_contact_view_flush_errors_total',
-    help: 'Flushes that failed and left their views buffered for the next one, by buffer.',
-    labelNames: ['buffer'] as const,
-    registers: [registry],
-  });
-  const requestStatements = new Counter({
-    name: 'cardfile_db_request_statements_total',
-    help: 'SQL statements sent by GraphQL requests outside transactions (which always run on the primary) when read replicas are configured, by where they ran: primary or replica.',
-    labelNames: ['database'] as const,
-    registers: [registry],
-  });
-  const replicaInRotation = new Gauge({
-    name: 'cardfile_db_replica_in_rotation',
-    help: 'Read replica serving reads (1) or out of rotation (0: down, lagging past DB_REPLICA_MAX_LAG_MS, not a standby, or failed a statement), by replica host:port.',
-    labelNames: ['replica'] as const,
-    registers: [registry],
-  });
-  const replicaLag = new Gauge({
-    name: 'cardfile_db_replica_lag_seconds',
-    help: 'How long ago the primary reached a WAL position the replica had not replayed at the last check (0: caught up), by replica host:port.',
-    labelNames: ['replica'] as const,
     registers: [registry],
   });
   const graphqlDuration = new Histogram({
@@ -168,105 +89,6 @@ export function createMetrics(options: MetricsOptions = {}) {
     labelNames: ['route'] as const,
     registers: [registry],
   });
-  const bodyRefusals = new Counter({
-    name: 'cardfile_http_body_refusals_total',
-    help: 'Request bodies refused while arriving, by reason: busy (the in-flight cap was full, 503), timeout (408), too_large (413), encoding (415 or 400), corrupt (compressed data that does not decode, 400).',
-    labelNames: ['reason'] as const,
-    registers: [registry],
-  });
-  const sources = {
-    bodyBytesInFlight: () => 0,
-    memoryCacheBytes: () => 0,
-    entityCacheEntries: () => 0,
-    requestMemoEntries: () => 0,
-    /** Bytes of the byte-bounded memos of token checks and rate limits, by memo. */
-    /** Whether this instance hears token revocations (its cached token checks are trusted). */
-    tokenRevocationsHeard: () => 1,
-    poolLoad: (): Array<{ database: string; size: number; running: number; waiting: number }> => [],
-    viewBacklog: async (): Promise<Array<{ buffer: string; count: number; oldest: Date | undefined }>> => [],
-  };
-  // Both gauges are collected together (prom-client reads metrics in parallel): one read of the
-  // buffers serves a scrape.
-  let backlogRead: ReturnType<typeof sources.viewBacklog> | undefined;
-  const viewBacklog = () =>
-    (backlogRead ??= sources
-      .viewBacklog()
-      .catch(() => [])
-      .finally(() => {
-        backlogRead = undefined;
-      }));
-  new Gauge({
-    name: 'cardfile_contact_views_backlog',
-    help: 'Contact views recorded but not counted yet (the write-behind backlog), by buffer: redis (the stream) or postgres.',
-    labelNames: ['buffer'] as const,
-    registers: [registry],
-    async collect() {
-      for (const { buffer, count } of await viewBacklog()) this.set({ buffer }, count);
-    },
-  });
-  new Gauge({
-    name: 'cardfile_contact_views_flush_lag_seconds',
-    help: 'Age of the oldest contact view not counted yet, by buffer (0 when the buffer is empty): how far counting is behind.',
-    labelNames: ['buffer'] as const,
-    registers: [registry],
-    async collect() {
-      const now = Date.now();
-      for (const { buffer, oldest } of await viewBacklog()) this.set({ buffer }, oldest ? Math.max(0, (now - oldest.getTime()) / 1000) : 0);
-    },
-  });
-  new Gauge({
-    name: 'cardfile_db_pool_connections',
-    help: 'Pool capacity by database and state: in-use (running a request statement) or free (the rest of DB_POOL_MAX, open or not).',
-    labelNames: ['database', 'state'] as const,
-    registers: [registry],
-    collect() {
-      for (const { database, size, running } of sources.poolLoad()) {
-        this.set({ database, state: 'in-use' }, Math.min(running, size));
-        this.set({ database, state: 'free' }, Math.max(0, size - running));
-      }
-    },
-  });
-  new Gauge({
-    name: 'cardfile_db_pool_waiting',
-    help: 'Statements waiting for a pooled connection, by database (they wait at most DB_POOL_WAIT_MS).',
-    labelNames: ['database'] as const,
-    registers: [registry],
-    collect() {
-      for (const { database, waiting } of sources.poolLoad()) this.set({ database }, waiting);
-    },
-  });
-  new Gauge({
-    name: 'cardfile_http_body_bytes_in_flight',
-    help: 'Bytes held by request bodies being read (as sent, plus what compressed ones decoded to), at most MAX_BODY_BYTES_IN_FLIGHT.',
-    registers: [registry],
-    collect() {
-      this.set(sources.bodyBytesInFlight());
-    },
-  });
-  new Gauge({
-    name: 'cardfile_cache_l1_bytes',
-    help: 'Bytes held by the in-process response cache (as counted against its budget).',
-    registers: [registry],
-    collect() {
-      this.set(sources.memoryCacheBytes());
-    },
-  });
-  new Gauge({
-    name: 'cardfile_entity_cache_entries',
-    help: 'Rows held by the in-process entity cache (at most ENTITY_CACHE_MAX_ENTRIES), current or retired by a later write until evicted.',
-    registers: [registry],
-    collect() {
-      this.set(sources.entityCacheEntries());
-    },
-  });
-  new Gauge({
-    name: 'cardfile_request_memo_entries',
-    help: 'Queries remembered parsed by their request text (a repeat skips parsing), at most 10,000 or 16 MB.',
-    registers: [registry],
-    collect() {
-      this.set(sources.requestMemoEntries());
-    },
-  });
   // Each per-process memo's size in the bytes its bound counts: what a flood of distinct requests
   // could grow, shown beside the bound it stays under.
   const memoSizes = new Map<string, () => number>();
@@ -278,20 +100,6 @@ export function createMetrics(options: MetricsOptions = {}) {
     collect() {
       for (const [memo, bytes] of memoSizes) this.set({ memo }, bytes());
     },
-  });
-  new Gauge({
-    name: 'cardfile_token_revocations_heard',
-    help: '1 while this instance hears token revocations as they commit (its cached token checks are used), 0 while it does not (every token is read from the database).',
-    registers: [registry],
-    collect() {
-      this.set(sources.tokenRevocationsHeard());
-    },
-  });
-  const persistedQueryRegistrations = new Counter({
-    name: 'cardfile_persisted_query_registrations_total',
-    help: 'Persisted-query documents clients asked to register, by result: stored, or over-limit (the workspace reached PERSISTED_QUERIES_PER_WORKSPACE).',
-    labelNames: ['result'] as const,
-    registers: [registry],
   });
   // prom-client hashes a label object on every call; the hot path (every request) keeps the
   // labelled children instead. Label values come from small fixed sets, so these maps stay small.
@@ -312,7 +120,6 @@ export function createMetrics(options: MetricsOptions = {}) {
       if (!child) abortChildren.set(route, (child = clientAborts.labels({ route })));
       child.inc();
     },
-    bodyRefusals,
     countScrape(outcome: string) {
       scrapes.inc({ outcome });
     },
@@ -354,26 +161,11 @@ export function createMetrics(options: MetricsOptions = {}) {
       listener = next;
     },
     sqlStatements,
-    /** Replica rotation, lag and where requests' statements ran: reported by the replicas. */
-    replicas: { inRotation: replicaInRotation, lag: replicaLag, requestStatements } satisfies ReplicaGauges,
     cacheRequests,
-    cacheStores,
-    cacheInvalidations,
-    cacheEvictions,
-    cacheErrors,
-    cacheRefreshes,
-    entityRows,
-    redisCircuit,
-    viewsRecorded,
-    viewsFlushed,
-    viewFlushErrors,
-    /** Read at scrape time. */
-    sources,
     /** Shows a memo's size (in the bytes its bound counts) in cardfile_memo_bytes{memo}. */
     watchMemo(memo: string, bytes: () => number) {
       memoSizes.set(memo, bytes);
     },
-    persistedQueryRegistrations,
   };
 }
 

@@ -7,10 +7,11 @@ import type { Config } from '../config.js';
 import type { Database } from '../db/client.js';
 import { bufferBacklog } from '../db/repositories/views.js';
 import type { Logger } from '../observability/logger.js';
-import type { Metrics } from '../observability/metrics.js';
+import type { Registry } from 'prom-client';
 import { ViewFlusher } from './flusher.js';
 import { ViewRecorder } from './recorder.js';
 import { ViewStream } from './view-stream.js';
+import { type BufferBacklog, createViewMetrics } from './view-metrics.js';
 
 export interface ViewCounting {
   recorder: ViewRecorder;
@@ -26,13 +27,21 @@ export interface ViewCountingOptions {
   cache: CacheLayer;
   /** The path every writer takes once its write committed (src/cache/after-write.ts). */
   afterWrite: Pick<AfterWrite, 'committed'>;
-  metrics: Metrics;
+  /** Where view counting registers its metrics. */
+  registry: Registry;
   logger: Logger;
 }
 
-export function createViewCounting({ config, db, cache, afterWrite, metrics, logger }: ViewCountingOptions): ViewCounting {
+export function createViewCounting({ config, db, cache, afterWrite, registry, logger }: ViewCountingOptions): ViewCounting {
   const stream = cache.redis ? new ViewStream(cache.redis, cache.keys.viewStream) : undefined;
-  const recorder = new ViewRecorder(db, stream, (buffer) => metrics.viewsRecorded.inc({ buffer }));
+  const metrics = createViewMetrics(registry, async () => {
+    const [postgres, redis] = await Promise.allSettled([bufferBacklog(db), stream ? stream.backlog() : Promise.reject(new Error('no stream'))]);
+    const backlog: BufferBacklog[] = [];
+    if (postgres.status === 'fulfilled') backlog.push({ buffer: 'postgres', ...postgres.value });
+    if (redis.status === 'fulfilled') backlog.push({ buffer: 'redis', ...redis.value });
+    return backlog;
+  });
+  const recorder = new ViewRecorder(db, stream, (buffer) => metrics.recorded.inc({ buffer }));
   const flusher = new ViewFlusher({
     db,
     stream,
@@ -42,18 +51,10 @@ export function createViewCounting({ config, db, cache, afterWrite, metrics, log
     afterWrite,
     logger,
     events: {
-      flushed: (count) => metrics.viewsFlushed.inc(count),
-      failed: (buffer) => metrics.viewFlushErrors.inc({ buffer }),
+      flushed: (count) => metrics.flushed.inc(count),
+      failed: (buffer) => metrics.flushErrors.inc({ buffer }),
     },
   });
   flusher.start();
-  // Read when /metrics is scraped; a buffer that cannot be read is left out of that scrape.
-  metrics.sources.viewBacklog = async () => {
-    const [postgres, redis] = await Promise.allSettled([bufferBacklog(db), stream ? stream.backlog() : Promise.reject(new Error('no stream'))]);
-    const backlog: Array<{ buffer: 'postgres' | 'redis'; count: number; oldest: Date | undefined }> = [];
-    if (postgres.status === 'fulfilled') backlog.push({ buffer: 'postgres', ...postgres.value });
-    if (redis.status === 'fulfilled') backlog.push({ buffer: 'redis', ...redis.value });
-    return backlog;
-  };
   return { recorder, close: () => flusher.close() };
 }

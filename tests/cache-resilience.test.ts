@@ -161,7 +161,8 @@ describe('Redis failing during a steady load', () => {
   beforeAll(async () => {
     redis = await startOwnRedis();
     // A short open circuit: the outage below spans many trials of a Redis that is still down.
-    const env = { REDIS_URL: redis.url, REDIS_CIRCUIT_OPEN_MS: '150' };
+    // The production command timeout: how long a request may wait for a Redis that is gone.
+    const env = { REDIS_URL: redis.url, REDIS_CIRCUIT_OPEN_MS: '150', REDIS_COMMAND_TIMEOUT_MS: '100' };
     a = await startTestServer(env);
     b = await startTestServer(env, { database: a.database });
     steady = await createWorkspace(a.db, 'steady', 150);
@@ -342,7 +343,8 @@ describe('one instance cut off from a Redis that keeps running', () => {
   beforeAll(async () => {
     redis = await startOwnRedis();
     relay = await relayTo(redis.port);
-    a = await startTestServer({ REDIS_URL: relay.url });
+    // The production command timeout: the cut below is felt as one timeout per request at most.
+    a = await startTestServer({ REDIS_URL: relay.url, REDIS_COMMAND_TIMEOUT_MS: '100' });
     b = await startTestServer({ REDIS_URL: redis.url }, { database: a.database });
     cut = await createWorkspace(a.db, 'cut-off', 30);
     const page = expectOk(await post(a, '{ contacts(first: 30) { edges { node { id } } } }', {}, cut.reader));

@@ -54,6 +54,8 @@ describe('Redis stopped and started under a steady load', () => {
       env: {
         VIEW_FLUSH_INTERVAL_MS: '200',
         REDIS_CIRCUIT_OPEN_MS: '150',
+        // The production default: requests wait at most this long for the Redis that went away.
+        REDIS_COMMAND_TIMEOUT_MS: '100',
         MEMORY_CACHE_MAX_BYTES: '0',
         RATE_LIMIT_PER_TOKEN: '1000000',
         RATE_LIMIT_PER_IP: '1000000',

@@ -3,7 +3,7 @@
 // (bulk-copy.ts) in chunks: a million contacts load in minutes with memory bounded by one chunk,
 // and the next chunk is generated while the database takes the previous one.
 import { setImmediate as turnOfEventLoop } from 'node:timers/promises';
-import { asc, count, eq } from 'drizzle-orm';
+import { asc, count, eq, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import { type BulkWriter, bulkWriter } from './bulk-copy.js';
 import { copyLine } from './copy-text.js';
@@ -153,6 +153,10 @@ export async function seedWorkspace(db: Database, options: SeedOptions): Promise
   const last = await contactsLane;
   await linksLane;
   if (last) await writeLinks(writer, last, totals);
+  // Statistics for what was just loaded: until autovacuum gets to it (it may be off, and it lags a
+  // bulk load), the planner guesses, and guessed wrong here (the tag loader began from the tags:
+  // misses ran at 100-119 req/s instead of 134-141 on 100,000 contacts).
+  if (totals.contacts > 0) await db.execute(sql`analyze companies, contacts, contact_tags, notes, tags`);
 
   return {
     workspace: options.workspace,

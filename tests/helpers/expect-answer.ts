@@ -37,6 +37,11 @@ export interface CodedChecks {
    * nothing else (and application/json, where the answer's shape has a content type).
    */
   bare?: boolean;
+  /**
+   * Validation may find several faults in one document: one error or more, each with the code
+   * (the first checked as above). Exactly one otherwise.
+   */
+  several?: boolean;
 }
 
 /** A stack frame ("at handler (/srv/app.ts:12:3)"): no answer may carry one. */
@@ -70,15 +75,16 @@ export function expectOk<T = any>(answer: AnswerLike): T {
 }
 
 /**
- * One error and nothing wrong around it: the HTTP status, exactly one error with a message and
- * `code`, a JSON content type (where the answer's shape says), no stack trace, and whatever of
- * `checks` is asked. Returns the error.
+ * A coded error and nothing wrong around it: the HTTP status, exactly one error (unless `several`)
+ * with a message and `code`, a JSON content type (where the answer's shape says), no stack trace,
+ * and whatever of `checks` is asked. Returns the (first) error.
  */
 export function expectCoded(answer: AnswerLike, status: number, code: string, checks: CodedChecks = {}): CodedError {
   const body = bodyOf(answer);
   const shown = textOf(answer);
   const errors: CodedError[] | undefined = body?.errors;
-  expect(errors?.map((error) => error.extensions?.code), shown).toEqual([code]);
+  const codes = errors?.map((error) => error.extensions?.code);
+  expect(codes, shown).toEqual(checks.several ? Array(Math.max(codes?.length ?? 0, 1)).fill(code) : [code]);
   expect(answer.status, shown).toBe(status);
   const error = errors![0]!;
   expect(error.message, shown).toEqual(expect.any(String));

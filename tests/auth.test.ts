@@ -3,6 +3,7 @@
 // reader token may query anything of its workspace but change nothing; an editor may mutate.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectCoded, expectOk } from './helpers/expect-answer.js';
 import { createWorkspace, type GraphQLResponse, startTestServer, type TestServer, type Workspace } from './helpers/server.js';
 
 let server: TestServer;
@@ -27,19 +28,11 @@ async function withAuthorization(authorization: string, query: string, variables
 const NO_CREDENTIAL = 'Bearer';
 const REFUSED_CREDENTIAL = 'Bearer error="invalid_token"';
 
+/** Refused before execution (not even a partial `data` comes back), with the challenge a 401 owes. */
 function expectRefused(response: GraphQLResponse, status: number, code: string, challenge?: string) {
-  expect(response.status).toBe(status);
+  expectCoded(response, status, code, { data: 'none' });
   // Every 401 says how to authenticate; nothing else does.
   expect(response.headers.get('www-authenticate')).toBe(status === 401 ? challenge : null);
-  expect(response.body.errors?.map((error) => error.extensions?.code)).toEqual([code]);
-  // Refused before execution: not even a partial `data` comes back.
-  expect(response.body.data).toBeUndefined();
-}
-
-function expectOk(response: GraphQLResponse) {
-  expect(response.body.errors).toBeUndefined();
-  expect(response.status).toBe(200);
-  return response.body.data;
 }
 
 /** Everything of a workspace the API can change, straight from the database. */

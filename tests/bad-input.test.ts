@@ -5,6 +5,7 @@ import http from 'node:http';
 import net from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type CursorForger, cursorForger } from './helpers/cursors.js';
+import { expectCoded } from './helpers/expect-answer.js';
 import { createWorkspace, startTestServer, type TestServer, type Workspace } from './helpers/server.js';
 import { type Reply, reply } from './helpers/raw-reply.js';
 
@@ -114,15 +115,7 @@ interface Expected {
 }
 
 function expectCodedError(answer: Reply, expected: Expected) {
-  expect(answer.status, answer.text).toBeLessThan(500);
-  expect(answer.contentType).toMatch(/^application\/(graphql-response\+)?json\b/);
-  const [first] = answer.body?.errors ?? [];
-  expect(first, answer.text).toBeDefined();
-  expect(first.message).toEqual(expect.any(String));
-  expect(first.message.length).toBeGreaterThan(0);
-  expect(first.extensions?.code, answer.text).toBe(expected.code);
-  if (expected.field !== undefined) expect(first.extensions?.field, answer.text).toBe(expected.field);
-  expect(answer.status, answer.text).toBe(expected.status);
+  expectCoded(answer, expected.status, expected.code, { field: expected.field });
   expectNothingLeaked(answer.text);
 }
 

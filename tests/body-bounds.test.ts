@@ -5,6 +5,7 @@
 // Run with small limits set through the environment, as an operator would set them.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestDatabase, type TestDatabase } from './helpers/database.js';
+import { expectCoded } from './helpers/expect-answer.js';
 import { counter } from './helpers/metrics.js';
 import { createWorkspace, startTestServer, type TestServer, type Workspace } from './helpers/server.js';
 import { openSlowClient, requestHead, type RawAnswer } from './helpers/slow-client.js';
@@ -47,13 +48,6 @@ const graphqlHead = (length: number | undefined, headers: Record<string, string>
 
 const inFlight = (server: TestServer) => counter(server, 'cardfile_http_body_bytes_in_flight');
 
-function expectCodedError(answer: { status: number; contentType: string; body: any; text: string }, status: number, code: string) {
-  expect(answer.status, answer.text).toBe(status);
-  expect(answer.contentType).toMatch(/^application\/json/);
-  expect(answer.body).toEqual({ errors: [{ message: expect.any(String), extensions: { code } }] });
-  expect(answer.text).not.toMatch(/\bat .*\.(ts|js):\d+/);
-}
-
 async function fetchAnswer(server: TestServer, path: string, init: RequestInit) {
   const response = await server.request(path, { ...init, signal: AbortSignal.timeout(15_000) });
   const text = await response.text();
@@ -83,14 +77,14 @@ describe('the cap on body bytes in flight', () => {
       headers: { 'content-type': 'application/json', authorization: `Bearer ${acme.reader}` },
       body: small,
     });
-    expectCodedError(sized, 503, 'SERVICE_UNAVAILABLE');
+    expectCoded(sized, 503, 'SERVICE_UNAVAILABLE', { bare: true });
     expect(sized.headers.get('retry-after')).toBe('1');
     const chunked = await openSlowClient(capped.url, `${graphqlHead(undefined, { 'transfer-encoding': 'chunked' })}${small.length.toString(16)}\r\n${small}\r\n`);
     const chunkedAnswer = await chunked.closed;
-    expectCodedError(chunkedAnswer, 503, 'SERVICE_UNAVAILABLE');
+    expectCoded(chunkedAnswer, 503, 'SERVICE_UNAVAILABLE', { bare: true });
     expect(chunkedAnswer.headers['retry-after']).toBe('1');
     const rum = await fetchAnswer(capped, '/rum', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '[]' });
-    expectCodedError(rum, 503, 'SERVICE_UNAVAILABLE');
+    expectCoded(rum, 503, 'SERVICE_UNAVAILABLE', { bare: true });
     expect(rum.headers.get('retry-after')).toBe('1');
     // Meanwhile the held bodies are neither answered nor cut, and requests without a body are served.
     expect(stalled.map((client) => client.answered)).toEqual([false, false, false]);
@@ -130,7 +124,7 @@ describe('the body deadline', () => {
   it('cuts a stalled GraphQL body with 408 in the usual error shape, closes the connection and gives its bytes back', async () => {
     const before = await counter(hurried, 'cardfile_http_body_refusals_total', { reason: 'timeout' });
     const answer = await stallThenAnswer('/graphql', { 'content-type': 'application/json', authorization: `Bearer ${acme.reader}` }, viewerBody(200));
-    expectCodedError(answer, 408, 'REQUEST_TIMEOUT');
+    expectCoded(answer, 408, 'REQUEST_TIMEOUT', { bare: true });
     expect(answer.headers.connection).toBe('close');
     expect(await counter(hurried, 'cardfile_http_body_refusals_total', { reason: 'timeout' })).toBe(before + 1);
     expect(await counter(hurried, 'cardfile_http_request_duration_seconds_count', { route: 'graphql', status: '408' })).toBeGreaterThanOrEqual(1);
@@ -139,7 +133,7 @@ describe('the body deadline', () => {
 
   it('cuts a stalled beacon to /rum the same way', async () => {
     const answer = await stallThenAnswer('/rum', { 'content-type': 'text/plain' }, '[');
-    expectCodedError(answer, 408, 'REQUEST_TIMEOUT');
+    expectCoded(answer, 408, 'REQUEST_TIMEOUT', { bare: true });
     expect(await inFlight(hurried)).toBe(0);
   });
 
@@ -153,7 +147,7 @@ describe('the body deadline', () => {
     }, 20);
     try {
       const answer = await client.closed;
-      expectCodedError(answer, 408, 'REQUEST_TIMEOUT');
+      expectCoded(answer, 408, 'REQUEST_TIMEOUT', { bare: true });
       expect(sent).toBeLessThan(body.length - 1);
     } finally {
       clearInterval(drip);
@@ -175,7 +169,7 @@ describe('the headers deadline', () => {
   it('cuts a request whose headers stall with 408 in the usual error shape', async () => {
     const client = await openSlowClient(hurried.url, 'POST /graphql HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: appl');
     const answer = await client.closed;
-    expectCodedError(answer, 408, 'REQUEST_TIMEOUT');
+    expectCoded(answer, 408, 'REQUEST_TIMEOUT', { bare: true });
     // Still serving.
     const after = await hurried.graphql('{ viewer { role } }', {}, acme.reader);
     expect(after.body).toEqual({ data: { viewer: { role: 'READER' } } });

@@ -206,15 +206,12 @@ describe('stale-while-revalidate across instances sharing one Redis', () => {
 
 describe('persisted documents', () => {
   const documents = loadPersistedDocuments();
-  const viewerHash = [...documents].find(([, document]) => document.startsWith('query Viewer'))![0];
+  const [viewerHash, viewerDocument] = [...documents].find(([, document]) => document.startsWith('query Viewer'))!;
 
   it('are in the APQ store from the start: a hashed GET works on its first call', async () => {
-    const params = new URLSearchParams({ extensions: JSON.stringify({ persistedQuery: { version: 1, sha256Hash: viewerHash } }) });
-    const response = await server.request(`/graphql?${params}`, {
-      headers: { authorization: `Bearer ${acme.reader}`, 'apollo-require-preflight': 'true' },
-    });
+    const response = await server.persistedGet(viewerDocument, undefined, acme.reader, { send: 'hash-only' });
     expect(response.status).toBe(200);
-    expect(((await response.json()) as any).data.viewer.workspace.name).toBe('acme');
+    expect(response.body.data.viewer.workspace.name).toBe('acme');
     // Published operations are counted under their own name; everything else under "other".
     expect(await counter(server, 'cardfile_response_cache_requests_total', { operation: 'Viewer' })).toBeGreaterThan(0);
   });
@@ -224,18 +221,15 @@ describe('persisted documents', () => {
   });
 
   it('hot operations are cached at start for recently active workspaces', async () => {
-    const tagsHash = [...documents].find(([, document]) => document.startsWith('query Tags'))![0];
+    const tagsDocument = [...documents].find(([, document]) => document.startsWith('query Tags'))![1];
     const warmedServer = await startTestServer({ WARM_OPERATIONS: 'Tags', WARM_WORKSPACES: '5' }, { database: server.database, now: clock });
     try {
       await warmedServer.app.warmed;
-      const params = new URLSearchParams({ extensions: JSON.stringify({ persistedQuery: { version: 1, sha256Hash: tagsHash } }) });
       for (const token of [acme.reader, acme.editor]) {
-        const response = await warmedServer.request(`/graphql?${params}`, {
-          headers: { authorization: `Bearer ${token}`, 'apollo-require-preflight': 'true' },
-        });
+        const response = await warmedServer.persistedGet(tagsDocument, undefined, token, { send: 'hash-only' });
         expect(response.status).toBe(200);
         expect(response.headers.get('x-cache')).toBe('hit-l1');
-        expect(((await response.json()) as any).data.tags.length).toBeGreaterThan(0);
+        expect(response.body.data.tags.length).toBeGreaterThan(0);
       }
     } finally {
       await warmedServer.close();

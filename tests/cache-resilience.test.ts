@@ -8,17 +8,21 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseGlobalId, toGlobalId, type NodeType } from '../src/graphql/global-id.js';
+import { expectOk } from './helpers/expect-answer.js';
 import { counter } from './helpers/metrics.js';
 import { type OwnRedis, startOwnRedis } from './helpers/redis.js';
 import { relayTo } from './helpers/redis-relay.js';
-import { createWorkspace, startTestServer, type TestServer, type Workspace } from './helpers/server.js';
+import { createWorkspace, type PersistedGetOptions, startTestServer, type TestServer, type Workspace } from './helpers/server.js';
 import { seededRandom } from './helpers/seeded-random.js';
+import { waitFor } from './helpers/wait-for.js';
 
 // ---------------------------------------------------------------------------------------------
 // HTTP as clients speak it
 
 /** No request may take longer than this; a hung request fails its test instead of stalling it. */
 const REQUEST_TIMEOUT_MS = 10_000;
+/** The longest a state polled for (Redis serving, a circuit opening, caches filling) may take to come. */
+const SETTLES_WITHIN_MS = 20_000;
 
 interface Reply {
   status: number;
@@ -56,39 +60,13 @@ function post(server: TestServer, query: string, variables: Record<string, unkno
   });
 }
 
-/** A persisted-query GET: the hash alone, or the hash with its query (how a client registers it). */
-function getHashed(
-  server: TestServer,
-  query: string,
-  variables: Record<string, unknown>,
-  token: string,
-  options: { withQuery?: boolean; ifNoneMatch?: string } = {},
-): Promise<Reply> {
-  const params = new URLSearchParams({
-    extensions: JSON.stringify({ persistedQuery: { version: 1, sha256Hash: sha256(query) } }),
-    variables: JSON.stringify(variables),
-  });
-  if (options.withQuery) params.set('query', query);
-  return send(server, `/graphql?${params}`, {
-    headers: {
-      authorization: `Bearer ${token}`,
-      'apollo-require-preflight': 'true',
-      ...(options.ifNoneMatch ? { 'if-none-match': options.ifNoneMatch } : {}),
-    },
-  });
-}
-
-const notFound = (reply: Reply) => reply.body?.errors?.[0]?.extensions?.code === 'PERSISTED_QUERY_NOT_FOUND';
-
-/**
- * A persisted-query GET the way an APQ client makes it: the hash alone, and when the server does
- * not know it, the document once with its hash. `resent` says whether that second request was needed.
- */
-async function persisted(server: TestServer, query: string, variables: Record<string, unknown>, token: string): Promise<Reply & { resent: boolean }> {
-  const reply = await getHashed(server, query, variables, token);
-  if (!notFound(reply)) return { ...reply, resent: false };
-  const again = await getHashed(server, query, variables, token, { withQuery: true });
-  return { ...again, ms: reply.ms + again.ms, resent: true };
+/** A persisted-query GET (TestServer.persistedGet), timed and read as a Reply. */
+async function persisted(server: TestServer, query: string, variables: Record<string, unknown>, token: string, options: PersistedGetOptions = {}): Promise<Reply & { resent: boolean }> {
+  const started = performance.now();
+  const answer = await server.persistedGet(query, variables, token, { timeoutMs: REQUEST_TIMEOUT_MS, ...options });
+  const ms = performance.now() - started;
+  const body = answer.text === '' ? undefined : answer.body;
+  return { ...answer, body, cache: answer.headers.get('x-cache'), etag: answer.headers.get('etag'), ms };
 }
 
 /** What is wrong with a reply that should be a plain success; undefined when nothing is. */
@@ -98,22 +76,6 @@ function problemOf(reply: Reply): string | undefined {
   if (!reply.body?.data) return `no data: ${reply.text.slice(0, 300)}`;
   return undefined;
 }
-
-function expectOk(reply: Reply): any {
-  expect(problemOf(reply)).toBeUndefined();
-  return reply.body!.data;
-}
-
-/** Polls `attempt` until it returns a value, at most `tries` times, `intervalMs` apart. */
-async function eventually<T>(what: string, tries: number, intervalMs: number, attempt: (round: number) => Promise<T | undefined>): Promise<T> {
-  for (let round = 1; round <= tries; round++) {
-    const value = await attempt(round);
-    if (value !== undefined) return value;
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
-  throw new Error(`${what}: not after ${tries} tries`);
-}
-
 
 const rowIdOf = (globalId: string) => parseGlobalId(globalId)!.id;
 
@@ -138,16 +100,23 @@ const CREATE_TAG = `mutation CreateTag($input: CreateTagInput!) { createTag(inpu
  * Polls until a query filled on `first` is answered from Redis by `second`: the shared tier
  * stores and serves. Each round uses a query neither instance has seen, so only L2 can answer it.
  */
-function sharedTierServes(first: TestServer, second: TestServer, token: string, label: string): Promise<number> {
+async function sharedTierServes(first: TestServer, second: TestServer, token: string, label: string): Promise<void> {
   const query = 'query Probe($search: String) { contacts(first: 1, filter: { search: $search }) { totalCount } }';
-  return eventually(`an entry stored by one instance is served from Redis by the other (${label})`, 200, 50, async (round) => {
+  let round = 0;
+  const fillThenRead = async () => {
+    round += 1;
     const variables = { search: `probe ${label} ${round}` };
     expectOk(await post(first, query, variables, token));
     const read = await post(second, query, variables, token);
     expectOk(read);
-    return read.cache === 'hit-l2' ? round : undefined;
-  });
+    return read.cache;
+  };
+  await waitFor(`an entry stored by one instance is served from Redis by the other (${label})`, fillThenRead, (cache) => cache === 'hit-l2', SETTLES_WITHIN_MS);
 }
+
+/** Polls until `server` has given up on Redis (its circuit is open). */
+const circuitOpens = (server: TestServer) =>
+  waitFor('the Redis circuit opens', () => counter(server, 'cardfile_redis_circuit_state'), (state) => state === 2, SETTLES_WITHIN_MS);
 
 // ---------------------------------------------------------------------------------------------
 
@@ -188,8 +157,8 @@ describe('Redis failing during a steady load', () => {
     // Both tiers work before anything happens; the persisted query is known to both instances.
     await sharedTierServes(a, b, steady.reader, 'before');
     const before = expectOk(await post(a, CARD, { id: target }, steady.reader)).contact;
-    expect((await getHashed(a, PERSISTED, {}, steady.reader)).body?.errors?.[0]?.extensions?.code).toBe('PERSISTED_QUERY_NOT_FOUND');
-    expectOk(await getHashed(a, PERSISTED, {}, steady.reader, { withQuery: true }));
+    expect((await persisted(a, PERSISTED, {}, steady.reader, { send: 'hash-only' })).body?.errors?.[0]?.extensions?.code).toBe('PERSISTED_QUERY_NOT_FOUND');
+    expectOk(await persisted(a, PERSISTED, {}, steady.reader, { send: 'with-document' }));
     const renamed = `${before.firstName}-renamed`;
 
     type Phase = 'up' | 'down' | 'back';
@@ -283,7 +252,7 @@ describe('Redis failing during a steady load', () => {
     await redis.stop();
     // The load goes on until both instances have given up on Redis for a while (circuit open).
     for (const server of [a, b]) {
-      await eventually('the Redis circuit opens', 200, 20, async () => ((await counter(server, 'cardfile_redis_circuit_state')) === 2 ? true : undefined));
+      await circuitOpens(server);
     }
 
     // A write while Redis is down is acknowledged, and this instance answers it from then on.
@@ -358,20 +327,13 @@ describe('one instance cut off from a Redis that keeps running', () => {
     await redis?.stop();
   });
 
-  const circuitOpens = (server: TestServer) =>
-    eventually('the Redis circuit opens', 200, 20, async () => ((await counter(server, 'cardfile_redis_circuit_state')) === 2 ? true : undefined));
-
   it('does not undo a write made while cut off when the connection comes back, on this instance or another', async () => {
     const id = contactIds[0]!;
     await sharedTierServes(a, b, cut.reader, 'connected');
     // Both instances hold the card in L1, and Redis holds it in L2.
-    let card: any;
-    for (let round = 1; round <= 20 && !card; round++) {
-      const onA = await post(a, CARD, { id }, cut.reader);
-      const onB = await post(b, CARD, { id }, cut.reader);
-      if (onA.cache === 'hit-l1' && onB.cache === 'hit-l1') card = expectOk(onB).contact;
-    }
-    expect(card).toBeDefined();
+    const readBoth = async () => [await post(a, CARD, { id }, cut.reader), await post(b, CARD, { id }, cut.reader)] as const;
+    const [, onB] = await waitFor('the card to be an L1 hit on both instances', readBoth, ([onA, onB]) => onA.cache === 'hit-l1' && onB.cache === 'hit-l1', SETTLES_WITHIN_MS);
+    const card = expectOk(onB).contact;
 
     relay.refuse();
     await circuitOpens(a);
@@ -391,7 +353,7 @@ describe('one instance cut off from a Redis that keeps running', () => {
     const LIST = 'query Page($first: Int) { contacts(first: $first) { totalCount edges { node { id } } } }';
     // A document only the other instance has seen: this one can learn it only from Redis.
     const PERSISTED = 'query OnlyOnB { tags { id name } }';
-    expectOk(await getHashed(b, PERSISTED, {}, cut.reader, { withQuery: true }));
+    expectOk(await persisted(b, PERSISTED, {}, cut.reader, { send: 'with-document' }));
     await sharedTierServes(b, a, cut.reader, 'before the silence');
 
     relay.blackhole();
@@ -620,10 +582,9 @@ describe('tenant safety across tiers, instances and request forms', () => {
       } else {
         return hashed(server, tenant, token, build(tenant), what);
       }
-      let reply = await getHashed(server, built.query, built.variables, token, { ifNoneMatch: origin.etag });
       // As an APQ client does: a hash this instance does not know yet (another instance's
       // registration reaches Redis in the background, best effort) is sent again with its document.
-      if (notFound(reply)) reply = await getHashed(server, built.query, built.variables, token, { ifNoneMatch: origin.etag, withQuery: true });
+      const reply = await persisted(server, built.query, built.variables, token, { headers: { 'if-none-match': origin.etag } });
       note(what, reply, tenant);
       if (reply.status === 304) {
         notModified += 1;
@@ -767,15 +728,15 @@ describe('a write on one instance, read at once on the other', () => {
    * Redis or by itself), so a stale read afterwards would have every tier to come from.
    */
   async function warm(query: string, variables: Record<string, unknown>): Promise<any> {
-    for (let round = 1; round <= 20; round++) {
+    const readBoth = async () => {
       const onA = await post(a, query, variables, pair.editor);
       const onB = await post(b, query, variables, pair.editor);
       expectOk(onA);
-      expectOk(onB);
       if (onB.cache === 'hit-l2') servedFromRedis += 1;
-      if (onA.cache === 'hit-l1' && onB.cache === 'hit-l1') return onB.body!.data;
-    }
-    throw new Error(`${query.slice(0, 40)} never became an L1 hit on both instances`);
+      return { a: onA.cache, b: onB.cache, data: expectOk(onB) };
+    };
+    const both = await waitFor(`${query.slice(0, 40)} to be an L1 hit on both instances`, readBoth, ({ a, b }) => a === 'hit-l1' && b === 'hit-l1', SETTLES_WITHIN_MS);
+    return both.data;
   }
 
   /** Runs `mutation` on `writer`, then every read on `reader` at once. */

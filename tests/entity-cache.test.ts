@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { counter } from './helpers/metrics.js';
 import { createWorkspace, startTestServer, type TestServer, type Workspace } from './helpers/server.js';
 import { type OwnRedis, startOwnRedis } from './helpers/redis.js';
+import { waitFor } from './helpers/wait-for.js';
 
 let redis: OwnRedis;
 let a: TestServer;
@@ -39,11 +40,8 @@ beforeAll(async () => {
   await a.graphql('{ viewer { role } }', {}, other.editor);
   // Both instances connect to Redis in the background: wait until b answers from what a stored.
   await a.graphql('query Ready { tags { id } }', {}, acme.editor);
-  for (let attempt = 0; attempt < 200; attempt++) {
-    const probe = await b.graphql('query Ready { tags { id } }', {}, acme.editor);
-    if (probe.headers.get('x-cache') === 'hit-l2' || probe.headers.get('x-cache') === 'hit-l1') break;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+  const ready = async () => (await b.graphql('query Ready { tags { id } }', {}, acme.editor)).headers.get('x-cache');
+  await waitFor('b to answer from what a stored', ready, (cache) => cache === 'hit-l2' || cache === 'hit-l1');
 });
 
 afterAll(async () => {

@@ -2,7 +2,8 @@
 // from its own payload alone), what it refuses and with which field named, and how contact
 // versions guard against lost updates.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createWorkspace, type GraphQLResponse, startTestServer, type TestServer, type Workspace } from './helpers/server.js';
+import { expectCoded, expectOk } from './helpers/expect-answer.js';
+import { createWorkspace, startTestServer, type TestServer, type Workspace } from './helpers/server.js';
 
 let server: TestServer;
 let ws: Workspace;
@@ -28,21 +29,8 @@ function send(mutation: MutationName, input: Record<string, unknown>) {
   return server.graphql(M[mutation], { input }, ws.editor);
 }
 
-function expectOk(response: GraphQLResponse) {
-  expect(response.body.errors).toBeUndefined();
-  expect(response.status).toBe(200);
-  return response.body.data;
-}
-
 async function run(mutation: MutationName, input: Record<string, unknown>) {
   return expectOk(await send(mutation, input))[mutation];
-}
-
-function expectError(response: GraphQLResponse, code: string, field?: string) {
-  expect(response.body.errors?.map((error) => error.extensions?.code)).toEqual([code]);
-  if (field !== undefined) expect(response.body.errors![0]!.extensions?.field).toBe(field);
-  expect(response.body.data ?? null).toBeNull();
-  return response.body.errors![0]!;
 }
 
 async function read(query: string, variables: Record<string, unknown> = {}) {
@@ -280,17 +268,17 @@ describe('happy paths', () => {
     expect(rows).toHaveLength(1);
     expect(rows[0]!.deleted_at).not.toBeNull();
 
-    expectError(await send('deleteContact', { id: created.id }), 'NOT_FOUND', 'input.id');
+    expectCoded(await send('deleteContact', { id: created.id }), 200, 'NOT_FOUND', { field: 'input.id', data: 'null' });
   });
 
   it('a deleted contact takes no notes, updates or tags, and frees its email', async () => {
     const created = await newContact();
     await run('deleteContact', { id: created.id });
     const before = await allRows();
-    expectError(await send('addNote', { contactId: created.id, body: 'Too late.' }), 'NOT_FOUND', 'input.contactId');
-    expectError(await send('updateContact', { id: created.id, expectedVersion: 2, firstName: 'Ghost' }), 'NOT_FOUND', 'input.id');
-    expectError(await send('tagContact', { contactId: created.id, tagId: vip.id }), 'NOT_FOUND', 'input.contactId');
-    expectError(await send('untagContact', { contactId: created.id, tagId: vip.id }), 'NOT_FOUND', 'input.contactId');
+    expectCoded(await send('addNote', { contactId: created.id, body: 'Too late.' }), 200, 'NOT_FOUND', { field: 'input.contactId', data: 'null' });
+    expectCoded(await send('updateContact', { id: created.id, expectedVersion: 2, firstName: 'Ghost' }), 200, 'NOT_FOUND', { field: 'input.id', data: 'null' });
+    expectCoded(await send('tagContact', { contactId: created.id, tagId: vip.id }), 200, 'NOT_FOUND', { field: 'input.contactId', data: 'null' });
+    expectCoded(await send('untagContact', { contactId: created.id, tagId: vip.id }), 200, 'NOT_FOUND', { field: 'input.contactId', data: 'null' });
     expect(await allRows()).toEqual(before);
 
     const reborn = (await run('createContact', { firstName: 'New', lastName: 'Owner', email: created.email })).contact;
@@ -348,14 +336,14 @@ describe('validation', () => {
 
   it.each(cases)('refuses %s with BAD_USER_INPUT on the field, changing nothing', async (_label, mutation, input, field) => {
     const before = await allRows();
-    expectError(await send(mutation, input()), 'BAD_USER_INPUT', field);
+    expectCoded(await send(mutation, input()), 200, 'BAD_USER_INPUT', { field, data: 'null' });
     expect(await allRows()).toEqual(before);
   });
 
   it('refuses changing an email to one another contact has', async () => {
     const other = await newContact();
     const before = await contactById(other.id);
-    expectError(await send('updateContact', { id: other.id, expectedVersion: 1, email: existing.email }), 'BAD_USER_INPUT', 'input.email');
+    expectCoded(await send('updateContact', { id: other.id, expectedVersion: 1, email: existing.email }), 200, 'BAD_USER_INPUT', { field: 'input.email', data: 'null' });
     expect(await contactById(other.id)).toEqual(before);
   });
 
@@ -377,10 +365,11 @@ describe('versions', () => {
     expect(before.version).toBe(2);
 
     for (const stale of [1, 3]) {
-      const error = expectError(
+      const error = expectCoded(
         await send('updateContact', { id: created.id, expectedVersion: stale, title: 'Lost update' }),
+        200,
         'CONFLICT',
-        'input.expectedVersion',
+        { field: 'input.expectedVersion', data: 'null' },
       );
       expect(error.extensions?.currentVersion).toBe(2);
     }
@@ -394,7 +383,7 @@ describe('versions', () => {
   it('a tag change moves the version, so an update based on the old one conflicts', async () => {
     const created = await newContact();
     await run('tagContact', { contactId: created.id, tagId: vip.id });
-    expectError(await send('updateContact', { id: created.id, expectedVersion: 1, title: 'Stale' }), 'CONFLICT');
+    expectCoded(await send('updateContact', { id: created.id, expectedVersion: 1, title: 'Stale' }), 200, 'CONFLICT', { data: 'null' });
     expect(await contactById(created.id)).toMatchObject({ title: null, version: 2 });
   });
 

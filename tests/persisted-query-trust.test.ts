@@ -46,15 +46,6 @@ async function post(body: Record<string, unknown>, token?: string) {
   return { status: response.status, body: JSON.parse(text), text, headers: response.headers };
 }
 
-/** GETs a persisted query by its hash alone, as a CDN-facing client sends it. */
-async function getByHash(hash: string, token: string, variables?: Record<string, unknown>) {
-  const params = new URLSearchParams({ extensions: JSON.stringify({ persistedQuery: { version: 1, sha256Hash: hash } }) });
-  if (variables) params.set('variables', JSON.stringify(variables));
-  const response = await server.request(`/graphql?${params}`, { headers: { authorization: `Bearer ${token}`, 'apollo-require-preflight': 'true' } });
-  const text = await response.text();
-  return { status: response.status, body: JSON.parse(text), text, headers: response.headers };
-}
-
 const claim = (hash: string) => ({ persistedQuery: { version: 1, sha256Hash: hash } });
 
 /** How many notes are stored, read from the database itself. */
@@ -195,7 +186,7 @@ describe('registering documents by hash', () => {
     expect(badToken.status).toBe(401);
 
     for (const text of [padded, `${padded} `]) {
-      const asked = await getByHash(sha256(text), acme.reader);
+      const asked = await server.persistedGet(text, undefined, acme.reader, { send: 'hash-only' });
       expect(asked.body.errors?.[0]?.extensions?.code, asked.text).toBe('PERSISTED_QUERY_NOT_FOUND');
     }
     if (onRedis) {
@@ -213,7 +204,7 @@ describe('registering documents by hash', () => {
     const query = '{ viewer { workspace { name } } }';
     const registering = await post({ query, extensions: claim(sha256(query)) }, acme.reader);
     expect(registering.status, registering.text).toBe(200);
-    const byHash = await getByHash(sha256(query), rival.reader);
+    const byHash = await server.persistedGet(query, undefined, rival.reader, { send: 'hash-only' });
     expect(byHash.body.data, byHash.text).toEqual({ viewer: { workspace: { name: 'rival' } } });
     if (onRedis) {
       const redis = createClient({ url: process.env.REDIS_URL });
@@ -236,13 +227,13 @@ describe('registering documents by hash', () => {
       expect(answer.status, answer.text).toBe(200);
     }
     // rival registered none before these: five are stored, the sixth is not...
-    const found = await Promise.all(documents.map((query) => getByHash(sha256(query), rival.editor)));
+    const found = await Promise.all(documents.map((query) => server.persistedGet(query, undefined, rival.editor, { send: 'hash-only' })));
     const missing = found.filter((answer) => answer.body.errors?.[0]?.extensions?.code === 'PERSISTED_QUERY_NOT_FOUND');
     expect(missing.length).toBe(1);
     expect(await registrations('over-limit')).toBeGreaterThan(overBefore);
     // ...while another workspace still registers its own.
     const own = '{ acmeOwn: viewer { role } }';
     await post({ query: own, extensions: claim(sha256(own)) }, acme.editor);
-    expect((await getByHash(sha256(own), acme.editor)).body.data).toEqual({ acmeOwn: { role: 'EDITOR' } });
+    expect((await server.persistedGet(own, undefined, acme.editor, { send: 'hash-only' })).body.data).toEqual({ acmeOwn: { role: 'EDITOR' } });
   });
 });

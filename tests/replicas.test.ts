@@ -16,6 +16,7 @@ import { createScratchDatabase, onPostgres, type TestDatabase } from './helpers/
 import { counter } from './helpers/metrics.js';
 import { createWorkspace, onRedis, startTestServer, type TestServer, type Workspace } from './helpers/server.js';
 import { RECORD_VIEW } from './helpers/view-load.js';
+import { waitFor } from './helpers/wait-for.js';
 
 const run = promisify(execFile);
 const REPLICA_PORT = Number(process.env.TEST_REPLICA_PORT ?? 5433);
@@ -340,9 +341,5 @@ if (onPostgres) {
 
 /** Polls `check` until it holds, for at most 30 s. */
 async function until(check: () => Promise<boolean>, what: string): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  await waitFor(what, check, (held) => held, 30_000);
 }

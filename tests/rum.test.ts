@@ -9,6 +9,7 @@ import { publicOriginsOf } from '../src/http/public-origin.js';
 import { RateLimiter } from '../src/rum/rate-limiter.js';
 import { normalizeRoute } from '../src/rum/route.js';
 import { openTestDatabase, type TestDatabase } from './helpers/database.js';
+import { expectCoded } from './helpers/expect-answer.js';
 import { counter } from './helpers/metrics.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
@@ -73,16 +74,6 @@ async function observations(server: TestServer): Promise<number> {
 }
 
 const reports = (server: TestServer, outcome: string) => counter(server, 'cardfile_rum_reports_total', { outcome });
-
-/** The project's error shape, exactly: one error with a message and a code, nothing else. */
-function expectError(reply: Reply, status: number, code: string) {
-  expect(reply.status, reply.text).toBe(status);
-  expect(reply.headers.get('content-type')).toMatch(/^application\/json/);
-  const body = JSON.parse(reply.text);
-  expect(body).toEqual({ errors: [{ message: expect.any(String), extensions: { code } }] });
-  expect(reply.text).not.toMatch(/\bat .*\.(ts|js):\d+/);
-  return body.errors[0].message as string;
-}
 
 let database: TestDatabase;
 let server: TestServer;
@@ -204,7 +195,7 @@ describe('refusing bad input', () => {
   it.each(cases)('refuses %s with 400 BAD_REQUEST, observing nothing', async (_what, body, message) => {
     const [observed, invalid] = [await observations(server), await reports(server, 'invalid')];
     const reply = await post(server, body);
-    expect(expectError(reply, 400, 'BAD_REQUEST')).toMatch(message);
+    expectCoded(reply, 400, 'BAD_REQUEST', { bare: true, message });
     expect(await observations(server)).toBe(observed);
     expect(await reports(server, 'invalid')).toBe(invalid + 1);
   });
@@ -212,7 +203,7 @@ describe('refusing bad input', () => {
   it('refuses a body over 16 KB with 413 before parsing it', async () => {
     const [observed, tooLarge] = [await observations(server), await reports(server, 'too_large')];
     const padded = JSON.stringify({ page: '/contacts', metrics: [vital('LCP', 1000, { id: 'x'.repeat(17 * 1024) })] });
-    const message = expectError(await post(server, padded), 413, 'PAYLOAD_TOO_LARGE');
+    const { message } = expectCoded(await post(server, padded), 413, 'PAYLOAD_TOO_LARGE', { bare: true });
     expect(message).toMatch(/at most 16384 bytes/);
     expect(await observations(server)).toBe(observed);
     expect(await reports(server, 'too_large')).toBe(tooLarge + 1);
@@ -221,14 +212,14 @@ describe('refusing bad input', () => {
   it('refuses a content type other than JSON or text with 415', async () => {
     const before = await reports(server, 'unsupported_type');
     const reply = await post(server, 'metrics=LCP', { 'content-type': 'application/x-www-form-urlencoded' });
-    expectError(reply, 415, 'UNSUPPORTED_MEDIA_TYPE');
+    expectCoded(reply, 415, 'UNSUPPORTED_MEDIA_TYPE', { bare: true });
     expect(await reports(server, 'unsupported_type')).toBe(before + 1);
   });
 
   it('answers other methods with 405 and says which are allowed', async () => {
     const response = await server.request('/rum');
     const reply = { status: response.status, headers: response.headers, text: await response.text() };
-    expectError(reply, 405, 'METHOD_NOT_ALLOWED');
+    expectCoded(reply, 405, 'METHOD_NOT_ALLOWED', { bare: true });
     expect(response.headers.get('allow')).toBe('POST, OPTIONS');
   });
 
@@ -266,7 +257,7 @@ describe('CORS', () => {
 
     const [observed, refused] = [await observations(server), await reports(server, 'origin_refused')];
     const reply = await post(server, [vital('LCP', 1500)], { origin: DISALLOWED, 'sec-fetch-site': 'cross-site' });
-    expectError(reply, 403, 'FORBIDDEN');
+    expectCoded(reply, 403, 'FORBIDDEN', { bare: true });
     expect(reply.headers.get('access-control-allow-origin')).toBeNull();
     expect(await observations(server)).toBe(observed);
     expect(await reports(server, 'origin_refused')).toBe(refused + 1);
@@ -289,7 +280,7 @@ describe('CORS', () => {
     const forgeries: Array<Record<string, string>> = [{ host: 'evil.example' }, { 'sec-fetch-site': 'same-origin' }, { host: 'evil.example', 'sec-fetch-site': 'same-origin' }];
     for (const forged of forgeries) {
       const reply = await postWithHeaders(capped, [vital('LCP', 1500)], { origin: foreign, ...forged });
-      expectError(reply, 403, 'FORBIDDEN');
+      expectCoded(reply, 403, 'FORBIDDEN', { bare: true });
       expect(reply.headers.get('access-control-allow-origin')).toBeNull();
     }
   });
@@ -299,7 +290,7 @@ describe('CORS', () => {
     expect(own.status, own.text).toBe(204);
     expect(own.headers.get('access-control-allow-origin')).toBeNull();
     // The address it listens on is not how browsers reach it behind the proxy.
-    expectError(await post(behindProxy, [vital('LCP', 1500)], { origin: behindProxy.url }), 403, 'FORBIDDEN');
+    expectCoded(await post(behindProxy, [vital('LCP', 1500)], { origin: behindProxy.url }), 403, 'FORBIDDEN', { bare: true });
   });
 
   it('derives the same origins from HOST and PORT when PUBLIC_ORIGIN is unset, and reads it as an origin', () => {
@@ -319,7 +310,7 @@ describe('CORS', () => {
     const reply = await post(apiOrigins, [vital('LCP', 1500)], { origin: ALLOWED });
     expect(reply.status, reply.text).toBe(204);
     expect(reply.headers.get('access-control-allow-origin')).toBe(ALLOWED);
-    expectError(await post(apiOrigins, [vital('LCP', 1500)], { origin: DISALLOWED }), 403, 'FORBIDDEN');
+    expectCoded(await post(apiOrigins, [vital('LCP', 1500)], { origin: DISALLOWED }), 403, 'FORBIDDEN', { bare: true });
   });
 
   it('accepts same-origin pages without any configuration', async () => {
@@ -328,7 +319,7 @@ describe('CORS', () => {
     expect(sameOrigin.status, sameOrigin.text).toBe(204);
     const byHost = await post(capped, [vital('LCP', 1500)], { origin: capped.url });
     expect(byHost.status, byHost.text).toBe(204);
-    expectError(await post(capped, [vital('LCP', 1500)], { origin: ALLOWED }), 403, 'FORBIDDEN');
+    expectCoded(await post(capped, [vital('LCP', 1500)], { origin: ALLOWED }), 403, 'FORBIDDEN', { bare: true });
   });
 });
 
@@ -342,7 +333,7 @@ describe('rate limits', () => {
     expect((await post(limited, batch, from('198.51.100.1'))).status).toBe(204);
     expect((await post(limited, batch, from('198.51.100.2'))).status).toBe(204);
     const refused = await post(limited, batch, from('198.51.100.3'));
-    expectError(refused, 429, 'RATE_LIMITED');
+    expectCoded(refused, 429, 'RATE_LIMITED', { bare: true });
     expect(refused.headers.get('retry-after')).toBe('1');
     expect(await reports(limited, 'rate_limited')).toBe(before + 1);
 
@@ -351,7 +342,7 @@ describe('rate limits', () => {
 
     clock += 1000;
     expect((await post(limited, batch, from('198.51.100.5'))).status).toBe(204);
-    expectError(await post(limited, batch, from('198.51.100.6')), 429, 'RATE_LIMITED');
+    expectCoded(await post(limited, batch, from('198.51.100.6')), 429, 'RATE_LIMITED', { bare: true });
   });
 
   it('limit one client address however many origins it names', async () => {
@@ -363,7 +354,7 @@ describe('rate limits', () => {
     expect((await post(untrusting, batch, spoofed(2))).status).toBe(204);
     for (let n = 3; n < 8; n++) {
       const refused = await post(untrusting, batch, spoofed(n));
-      expectError(refused, 429, 'RATE_LIMITED');
+      expectCoded(refused, 429, 'RATE_LIMITED', { bare: true });
       expect(refused.headers.get('retry-after')).toBe('1');
     }
     expect(await reports(untrusting, 'rate_limited')).toBe(before + 5);
@@ -373,7 +364,7 @@ describe('rate limits', () => {
     const origins = (n: number) => ({ origin: `https://tenant-${n}.example` });
     expect((await post(limited, batch, from('192.0.2.10', origins(1)))).status).toBe(204);
     expect((await post(limited, batch, from('192.0.2.10', origins(2)))).status).toBe(204);
-    expectError(await post(limited, batch, from('192.0.2.10', origins(3))), 429, 'RATE_LIMITED');
+    expectCoded(await post(limited, batch, from('192.0.2.10', origins(3))), 429, 'RATE_LIMITED', { bare: true });
     // Another client behind the same proxy is not held back by the first.
     expect((await post(limited, batch, from('192.0.2.11', origins(4)))).status).toBe(204);
   });

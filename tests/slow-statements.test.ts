@@ -5,6 +5,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { onPostgres } from './helpers/database.js';
 import { createWorkspace, startTestServer, type TestServer, type Workspace } from './helpers/server.js';
+import { waitFor } from './helpers/wait-for.js';
 
 interface Line {
   msg: string;
@@ -33,7 +34,7 @@ const searchQuery = `{ contacts(first: 5, filter: { search: "${SEARCH}" }) { tot
 
 /** Plans are asked for in the background: wait until every read's line has been written. */
 async function settled(count: number) {
-  for (let attempt = 0; attempt < 500 && slow().length < count; attempt++) await new Promise((resolve) => setImmediate(resolve));
+  await waitFor(`${count} slow-statement lines`, async () => slow().length, (written) => written >= count, 5_000);
 }
 
 describe('the slow-statement log', () => {

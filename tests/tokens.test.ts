@@ -9,6 +9,7 @@ import { LISTENER_NAME } from '../src/auth/revocation-notices.js';
 import { hashToken, issueToken } from '../src/auth/tokens.js';
 import type { DatabaseHandle } from '../src/db/client.js';
 import { onPostgres, type TestDatabase } from './helpers/database.js';
+import { expectCoded, expectOk } from './helpers/expect-answer.js';
 import { createProcessStore, type ProcessStore, seedStore } from './helpers/process-store.js';
 import { runScript, startServerProcess } from './helpers/processes.js';
 import { startTestServer, type TestServer, type Workspace } from './helpers/server.js';
@@ -51,17 +52,12 @@ async function ask(url: string, token: string): Promise<Answer> {
 }
 
 function expectServed(answer: Answer) {
-  expect(answer.status, JSON.stringify(answer.body)).toBe(200);
-  expect(answer.body.data.viewer).toEqual({ role: 'READER', workspace: { name: 'keys' } });
+  expect(expectOk(answer).viewer).toEqual({ role: 'READER', workspace: { name: 'keys' } });
 }
 
 function expectRefused(answer: Answer, message: RegExp) {
-  expect(answer.status, JSON.stringify(answer.body)).toBe(401);
+  expectCoded(answer, 401, 'UNAUTHENTICATED', { message, data: 'none' });
   expect(answer.challenge).toBe('Bearer error="invalid_token"');
-  expect(answer.body.data).toBeUndefined();
-  expect(answer.body.errors).toHaveLength(1);
-  expect(answer.body.errors[0].extensions.code).toBe('UNAUTHENTICATED');
-  expect(answer.body.errors[0].message).toMatch(message);
 }
 
 /** Whether a server hears revocations (cardfile_token_revocations_heard), waited for within a bound. */

@@ -11,6 +11,7 @@ import type postgres from 'postgres';
 import { observedPostgres, recordingRoute, type StatementDatabase } from '../src/db/observed-client.js';
 import { routedClient } from '../src/db/replicas/routed-client.js';
 import { createWorkspace, startTestServer, type TestServer, type Workspace } from './helpers/server.js';
+import { waitFor } from './helpers/wait-for.js';
 
 // A parameter value that must never reach a span: searched for in everything exported.
 const MARKER = 'Zqvx7Marker';
@@ -65,9 +66,8 @@ async function traced(query: string, variables: Record<string, unknown>, token: 
   });
   const body = (await response.json()) as { data?: unknown; errors?: unknown[] };
   // The root span ends as the response is written; wait for it rather than for a fixed time.
-  for (let tries = 0; tries < 100 && !exporter.getFinishedSpans().some((span) => span.kind === SpanKind.SERVER); tries++) {
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+  const roots = async () => exporter.getFinishedSpans().filter((span) => span.kind === SpanKind.SERVER).length;
+  await waitFor('the root span to end', roots, (count) => count > 0, 1_000);
   return { response, body, spans: exporter.getFinishedSpans() };
 }
 

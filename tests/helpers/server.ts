@@ -1,5 +1,6 @@
 // Starts the real cardfile HTTP server in-process on a free port, over a test database, and
 // speaks HTTP to it the way clients do.
+import { createHash } from 'node:crypto';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { type App, createApp } from '../../src/app.js';
 import { issueToken } from '../../src/auth/tokens.js';
@@ -18,6 +19,24 @@ export interface GraphQLResponse<T = any> {
   text: string;
 }
 
+export interface PersistedGetOptions {
+  /** More request headers (If-None-Match, Origin, ...). */
+  headers?: Record<string, string>;
+  /**
+   * 'hash-first' (the default, as an APQ client does): the hash alone, and when the server answers
+   * PERSISTED_QUERY_NOT_FOUND, the hash with the document. 'hash-only': never the document.
+   * 'with-document': the hash and the document at once, registering it.
+   */
+  send?: 'hash-first' | 'hash-only' | 'with-document';
+  /** Bounds each request: a hung request fails its test instead of stalling it. */
+  timeoutMs?: number;
+}
+
+export interface PersistedAnswer<T = any> extends GraphQLResponse<T> {
+  /** Whether the server did not know the hash and the document was sent after it. */
+  resent: boolean;
+}
+
 export interface TestServer {
   url: string;
   database: TestDatabase;
@@ -25,6 +44,11 @@ export interface TestServer {
   app: App;
   /** POSTs one operation; `token` goes in the Authorization header when given. */
   graphql<T = any>(query: string, variables?: Record<string, unknown>, token?: string): Promise<GraphQLResponse<T>>;
+  /**
+   * GETs one query as an Apollo automatic persisted query: its sha256 hash in `extensions`, and
+   * `variables` when given. An empty body (a 304) reads as `{}`.
+   */
+  persistedGet<T = any>(query: string, variables?: Record<string, unknown>, token?: string, options?: PersistedGetOptions): Promise<PersistedAnswer<T>>;
   /** Sends any HTTP request to the server (path relative to its base URL). */
   request(path: string, init?: RequestInit): Promise<Response>;
   close(): Promise<void>;
@@ -44,6 +68,8 @@ export async function createWorkspace(db: Database, name: string, contacts = 0):
 }
 
 export const onRedis = Boolean(process.env.REDIS_URL);
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
 export interface StartOptions {
   /** Serve an existing database (a second instance over the same data); it is left open on close. */
@@ -87,14 +113,34 @@ export async function startTestServer(env: Record<string, string> = {}, options:
   const url = await app.listen();
 
   const request = (path: string, init?: RequestInit) => fetch(`${url}${path}`, init);
+  const authorization = (token?: string): Record<string, string> => (token ? { authorization: `Bearer ${token}` } : {});
   const graphql = async (query: string, variables?: Record<string, unknown>, token?: string) => {
     const response = await request('/graphql', {
       method: 'POST',
-      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      headers: { 'content-type': 'application/json', ...authorization(token) },
       body: JSON.stringify({ query, variables }),
     });
     const text = await response.text();
     return { status: response.status, headers: response.headers, body: JSON.parse(text), text };
+  };
+  const persistedGet = async (query: string, variables?: Record<string, unknown>, token?: string, options: PersistedGetOptions = {}) => {
+    const get = async (withDocument: boolean) => {
+      const params = new URLSearchParams({ extensions: JSON.stringify({ persistedQuery: { version: 1, sha256Hash: sha256(query) } }) });
+      if (variables !== undefined) params.set('variables', JSON.stringify(variables));
+      if (withDocument) params.set('query', query);
+      const response = await request(`/graphql?${params}`, {
+        // A GET with no preflight-forcing header is refused as a possible CSRF.
+        headers: { ...authorization(token), 'apollo-require-preflight': 'true', ...options.headers },
+        signal: options.timeoutMs === undefined ? undefined : AbortSignal.timeout(options.timeoutMs),
+      });
+      const text = await response.text();
+      return { status: response.status, headers: response.headers, body: text === '' ? {} : JSON.parse(text), text };
+    };
+    const send = options.send ?? 'hash-first';
+    const first = await get(send === 'with-document');
+    const unknown = first.body.errors?.[0]?.extensions?.code === 'PERSISTED_QUERY_NOT_FOUND';
+    if (send !== 'hash-first' || !unknown) return { ...first, resent: false };
+    return { ...(await get(true)), resent: true };
   };
 
   return {
@@ -103,6 +149,7 @@ export async function startTestServer(env: Record<string, string> = {}, options:
     db: database.db,
     app,
     graphql,
+    persistedGet,
     request,
     close: async () => {
       await app.close();

@@ -1,5 +1,7 @@
-// A cached response: the exact bytes to send, the headers that go with them, and what it depends on.
+// A cached response: the exact bytes to send (plain, and compressed when worth it), the headers
+// that go with them, and what it depends on.
 import { createHash } from 'node:crypto';
+import { type BodyEncodings, encodingsToKeep } from './body-encodings.js';
 
 export interface CachedResponse {
   body: string;
@@ -22,6 +24,8 @@ export interface CachedResponse {
    * is decoded from them only if something asks for it.
    */
   payload?: Buffer;
+  /** The body compressed, made when the entry was filled (absent for short bodies and older entries). */
+  encoded?: BodyEncodings;
 }
 
 // Jitter spreads the expiry of entries filled together, so they are not all refreshed at once.
@@ -40,9 +44,13 @@ export interface NewEntry {
 /** The one place an entry is made from an answer: its ETag, expiry (with jitter) and stale window. */
 export function newEntry({ body, maxAgeSeconds, tags, now, staleSeconds }: NewEntry): CachedResponse {
   const freshUntil = now + Math.round(maxAgeSeconds * 1000 * jitter());
+  const payload = Buffer.from(body);
+  const encoded = encodingsToKeep(payload);
   return {
     body,
-    bytes: Buffer.byteLength(body),
+    payload,
+    ...(encoded ? { encoded } : {}),
+    bytes: payload.length,
     etag: etagOf(body),
     cacheControl: `max-age=${maxAgeSeconds}`,
     maxAgeSeconds,
@@ -58,10 +66,19 @@ export function etagOf(body: string): string {
 
 const SEPARATOR = '\n';
 
-/** Redis form: one JSON line of metadata, then the body as it is (no second JSON encoding). */
-export function serializeEntry(entry: CachedResponse): string {
-  const { body, payload: _payload, ...meta } = entry;
-  return `${JSON.stringify(meta)}${SEPARATOR}${body}`;
+/** What the Redis form's metadata line holds: the entry without its bytes, and the compressed lengths. */
+type EntryMeta = Omit<CachedResponse, 'body' | 'payload' | 'encoded'> & { encoded?: [gzip: number, br: number] };
+
+/**
+ * Redis form: one JSON line of metadata, then the body as it is (no second JSON encoding), then its
+ * gzip and brotli forms when it has them (their lengths are in the metadata).
+ */
+export function serializeEntry(entry: CachedResponse): Buffer {
+  const { body, payload, encoded, ...rest } = entry;
+  const meta: EntryMeta = encoded ? { ...rest, encoded: [encoded.gzip.length, encoded.br.length] } : rest;
+  const head = Buffer.from(`${JSON.stringify(meta)}${SEPARATOR}`);
+  const plain = payload ?? Buffer.from(body);
+  return encoded ? Buffer.concat([head, plain, encoded.gzip, encoded.br]) : Buffer.concat([head, plain]);
 }
 
 const NEWLINE = 0x0a;
@@ -70,18 +87,31 @@ const NEWLINE = 0x0a;
 export function deserializeEntryBytes(bytes: Buffer): CachedResponse | undefined {
   const cut = bytes.indexOf(NEWLINE);
   if (cut < 0) return undefined;
-  let meta: Omit<CachedResponse, 'body'>;
+  let meta: EntryMeta;
   try {
-    meta = JSON.parse(bytes.toString('utf8', 0, cut)) as Omit<CachedResponse, 'body'>;
+    meta = JSON.parse(bytes.toString('utf8', 0, cut)) as EntryMeta;
   } catch {
     return undefined;
   }
   if (typeof meta.etag !== 'string' || !Array.isArray(meta.tags)) return undefined;
-  const payload = bytes.subarray(cut + 1);
+  const start = cut + 1;
+  let payload: Buffer;
+  let encoded: BodyEncodings | undefined;
+  if (meta.encoded) {
+    const [gzipLength, brLength] = meta.encoded;
+    // Lengths that do not add up mean a damaged value: treated as absent, never half-served.
+    if (start + meta.bytes + gzipLength + brLength !== bytes.length) return undefined;
+    payload = bytes.subarray(start, start + meta.bytes);
+    encoded = { gzip: bytes.subarray(start + meta.bytes, start + meta.bytes + gzipLength), br: bytes.subarray(start + meta.bytes + gzipLength) };
+  } else {
+    payload = bytes.subarray(start);
+  }
+  const { encoded: _lengths, ...fields } = meta;
   let body: string | undefined;
   return {
-    ...meta,
+    ...fields,
     payload,
+    ...(encoded ? { encoded } : {}),
     get body() {
       body ??= payload.toString('utf8');
       return body;

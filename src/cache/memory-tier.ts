@@ -14,7 +14,8 @@ export class MemoryTier {
   constructor(maxBytes: number, counters: TierCounters = {}) {
     this.entries = new LRUCache<string, CachedResponse>({
       maxSize: maxBytes,
-      sizeCalculation: (entry) => Math.max(1, entry.bytes * 2 + 256),
+      // The body as a string and as bytes, its compressed forms, and the rest of the entry.
+      sizeCalculation: (entry) => Math.max(1, entry.bytes * 2 + (entry.encoded ? entry.encoded.gzip.length + entry.encoded.br.length : 0) + 256),
       // Entries leave by expiry (staleUntil), purge or eviction; the tag index follows in each case.
       ttlAutopurge: false,
       dispose: (entry, key, reason) => {

@@ -10,7 +10,9 @@ import type { ExecutionRecord, RequestContext } from '../graphql/context.js';
 import { newExecutionRecord } from '../graphql/request-context.js';
 import type { RequestTrace } from '../observability/request-trace.js';
 import { cacheControlOf, keepSeconds } from './answer-caching.js';
-import { writeCachedResponse } from './cached-response.js';
+import { varyOn, writeCachedResponse } from './cached-response.js';
+import { preferredCoding } from './answer-coding.js';
+import { encodeOnce, MIN_COMPRESSED_BYTES } from '../cache/body-encodings.js';
 
 export interface ExecutionSettings {
   apollo: ApolloServer<RequestContext>;
@@ -85,15 +87,21 @@ export function createExecutor(settings: ExecutionSettings) {
   function write(request: IncomingMessage, response: ServerResponse, result: Execution, requestId: string, outcome: CacheOutcome, mediaType?: string): number {
     const extra: Record<string, string> = settings.exposeStatementCount ? { 'x-sql-statements': String(result.statements) } : {};
     if (result.entry) return writeCachedResponse(request, response, result.entry, requestId, outcome, extra, mediaType);
+    // Not kept: compressed once, cheaply, when the client takes it and it is long enough to gain.
+    const plain = Buffer.from(result.body);
+    const coding = plain.length >= MIN_COMPRESSED_BYTES ? preferredCoding(request.headers['accept-encoding']) : undefined;
+    const encoded = coding && encodeOnce(plain, coding);
+    const payload = encoded || plain;
     response.writeHead(result.status, {
       ...result.headers,
       ...(mediaType ? { 'content-type': mediaType } : {}),
+      ...(encoded ? { 'content-encoding': coding, vary: varyOn(response, 'Accept-Encoding') } : {}),
       ...extra,
       'x-cache': outcome,
       'x-request-id': requestId,
-      'content-length': String(Buffer.byteLength(result.body)),
+      'content-length': String(payload.length),
     });
-    response.end(result.body);
+    response.end(payload);
     return result.status;
   }
 

@@ -114,7 +114,7 @@ export class RedisConnection {
   }
 
   /** EVALSHA with a fallback to EVAL the first time a server has not seen the script. */
-  async script(source: string, keys: string[], args: string[]): Promise<unknown> {
+  async script(source: string, keys: string[], args: Array<string | Buffer>): Promise<unknown> {
     let sha = this.scriptShas.get(source);
     if (!sha) this.scriptShas.set(source, (sha = createHash('sha1').update(source).digest('hex')));
     return this.run(async (client) => {

@@ -147,7 +147,8 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
     // 2. Read, check and identify the request.
     let incoming: IncomingOperation;
     try {
-      incoming = await readIncomingOperation(request, search, readSettings);
+      const read = readIncomingOperation(request, search, readSettings);
+      incoming = read instanceof Promise ? await read : read;
     } catch (error) {
       if (!(error instanceof HttpError)) throw error;
       return refuse(error);

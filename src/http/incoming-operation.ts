@@ -41,42 +41,69 @@ export interface IncomingOperation {
   remember(): void;
 }
 
-/** Reads and checks the request; throws a HttpError for what it refuses. */
-export async function readIncomingOperation(request: IncomingMessage, search: string, settings: ReadSettings): Promise<IncomingOperation> {
+/**
+ * Reads and checks the request; throws (or rejects with) a HttpError for what it refuses. A GET
+ * whose document is at hand is answered at once, without a turn of the event loop: that is the
+ * usual cache hit.
+ */
+export function readIncomingOperation(request: IncomingMessage, search: string, settings: ReadSettings): IncomingOperation | Promise<IncomingOperation> {
   const method = request.method ?? 'GET';
+  if (method === 'POST') return readBody(request, settings.maxBodyBytes).then((text) => identify(request, method, search, text, settings));
+  return identify(request, method, search, '', settings);
+}
+
+function identify(request: IncomingMessage, method: string, search: string, text: string, settings: ReadSettings): IncomingOperation | Promise<IncomingOperation> {
   // GETs and JSON POSTs are read here; anything else (another method, a form or text body) is
   // Apollo's to refuse, and nothing of it is cached. So is a browser's visit to the page Apollo
   // serves at this address (Sandbox), when it serves one.
   const landingPage = method === 'GET' && settings.landingPage && prefersHtml(request.headers);
   const readable = !landingPage && (method === 'GET' || json(method, request));
+  if (!readable) return operationOf(request, { method, search, text, settings, parsedNow: false });
 
-  const text = method === 'POST' ? await readBody(request, settings.maxBodyBytes) : '';
-  let body: unknown;
-  let parsed: ParsedRequest | undefined;
-  // Parsed now and not found in the memo: remembered once it is known to be a cacheable query.
+  // The header checks, on every request: the memo is keyed by the query string or body alone.
+  checkCsrf(request.headers);
+  if (method === 'GET') checkGetContentType(request.headers);
+  let parsed = method === 'GET' ? settings.memo.get('GET', search) : settings.memo.get('POST', text);
   let parsedNow = false;
-  let mediaType: string | undefined;
-  let known: KnownDocument | undefined;
-  if (readable) {
-    // The header checks, on every request: the memo is keyed by the query string or body alone.
-    checkCsrf(request.headers);
-    if (method === 'GET') checkGetContentType(request.headers);
-    parsed = method === 'GET' ? settings.memo.get('GET', search) : settings.memo.get('POST', text);
-    if (!parsed) {
-      if (method === 'POST') body = parseJsonBody(text);
-      if (settings.documentLimits) checkDocumentLimits(method, search, body, settings.documentLimits);
-      parsed = { params: readGraphQLRequest(method as 'GET' | 'POST', search, body) };
-      parsedNow = true;
-    }
-    mediaType = responseMediaType(request.headers);
-    const identified = requestDocument(parsed.params, settings.persisted, parsed.textHash);
-    const document = identified instanceof Promise ? await identified : identified;
-    if (document.kind === 'known') {
-      known = document;
-      if (parsed.params.query !== undefined) parsed.textHash = document.hash;
-    }
+  let body: unknown;
+  if (!parsed) {
+    if (method === 'POST') body = parseJsonBody(text);
+    if (settings.documentLimits) checkDocumentLimits(method, search, body, settings.documentLimits);
+    parsed = { params: readGraphQLRequest(method as 'GET' | 'POST', search, body) };
+    parsedNow = true;
   }
+  const mediaType = responseMediaType(request.headers);
+  const known = (document: RequestDocument) => {
+    if (document.kind !== 'known') return undefined;
+    if (parsed.params.query !== undefined) parsed.textHash = document.hash;
+    return document;
+  };
+  const identified = requestDocument(parsed.params, settings.persisted, parsed.textHash);
+  if (identified instanceof Promise) {
+    return identified.then((document) => operationOf(request, { method, search, text, settings, parsed, parsedNow, mediaType, known: known(document), body }));
+  }
+  return operationOf(request, { method, search, text, settings, parsed, parsedNow, mediaType, known: known(identified), body });
+}
 
+/** What the read found, for operationOf. */
+interface ReadFacts {
+  method: string;
+  search: string;
+  /** The POST body as it came ('' for a GET). */
+  text: string;
+  settings: ReadSettings;
+  parsed?: ParsedRequest;
+  /** Parsed now and not found in the memo: remembered once it is known to be a cacheable query. */
+  parsedNow: boolean;
+  mediaType?: string;
+  known?: KnownDocument;
+  /** The POST body once parsed, if it was. */
+  body?: unknown;
+}
+
+function operationOf(request: IncomingMessage, facts: ReadFacts): IncomingOperation {
+  const { method, search, text, settings, parsed, parsedNow, mediaType, known } = facts;
+  let { body } = facts;
   return {
     method,
     parsed,

@@ -46,7 +46,18 @@ export function spawnPinned(
   stdout: 'pipe' | 'ignore' = 'ignore',
   nodeFlags: string[] = [],
 ): PinnedProcess {
-  const child = spawn('taskset', ['-c', String(core), process.execPath, ...nodeFlags, '--import', 'tsx', file, ...args], {
+  return spawnPinnedCommand(core, process.execPath, [...nodeFlags, '--import', 'tsx', file, ...args], env, stdout);
+}
+
+/** Runs any command on one core (`taskset -c <core> <command> <args>`), killed with the benchmark. */
+export function spawnPinnedCommand(
+  core: number,
+  command: string,
+  args: string[],
+  env: Record<string, string>,
+  stdout: 'pipe' | 'ignore' = 'ignore',
+): PinnedProcess {
+  const child = spawn('taskset', ['-c', String(core), command, ...args], {
     cwd: repoRoot,
     env: { ...process.env, ...env },
     stdio: ['ignore', stdout, 'pipe'],
@@ -69,6 +80,38 @@ export function spawnPinned(
     });
   });
   return { child, exited, stderr: () => errorText };
+}
+
+/** Runs a command on one core to its end and returns its exit code and everything it wrote to stdout. */
+export async function runPinnedCommand(
+  core: number,
+  command: string,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number | string; stdout: string; stderr: string }> {
+  const handle = spawnPinnedCommand(core, command, args, env, 'pipe');
+  let stdout = '';
+  const drained = new Promise<void>((resolve) => {
+    handle.child.stdout?.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    handle.child.stdout?.once('close', resolve);
+  });
+  const code = await handle.exited;
+  if (code !== 'spawn-failed') await drained;
+  return { code, stdout, stderr: handle.stderr() };
+}
+
+/** Whether a command can be run: `command -v` without a shell. */
+export function commandExists(command: string): boolean {
+  return (process.env.PATH ?? '').split(path.delimiter).some((dir) => {
+    try {
+      fs.accessSync(path.join(dir, command), fs.constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
 }
 
 function childrenOf(pid: number): number[] {

@@ -1,56 +1,13 @@
-// The ceiling for a cache miss: node:http plus postgres.js, one hand-written SQL statement per
-// request in which PostgreSQL builds the whole JSON of the list page (first 50 contacts by name,
-// each with its company and tags, plus totalCount), written back as it comes.
+// The limit-db-http reference: node:http plus postgres.js, the page's one SQL statement
+// (limit-db-page.ts) per request, its JSON written back as it comes. limit-db is the same
+// statement run by pgbench (pgbench-page.ts), without HTTP or Node in the way.
 // Env: PORT, DATABASE_URL, WORKSPACE_ID.
 import http from 'node:http';
 import postgres from 'postgres';
+import { LIMIT_DB_SCOPE, PAGE_SQL } from './limit-db-page.js';
 
 const sql = postgres(process.env.DATABASE_URL!, { max: 10, onnotice: () => {} });
 const workspaceId = Number(process.env.WORKSPACE_ID);
-// totalCount comes from the counter the triggers keep (drizzle/0005), as in cardfile.
-// The position cardfile's cursors hold, base64url(JSON [scope, name_key, id]), left unsealed: SQL
-// cannot seal it, and sealing (src/graphql/cursor-codec.ts, a few microseconds per edge) is not
-// what this reference measures. The bytes are as many as a sealed cursor's, less 16.
-const scope = 'limit-db-page';
-
-const PAGE_SQL = `
-with page as (
-  select id, first_name, last_name, email, title, company_id, name_key
-  from contacts
-  where workspace_id = $1 and deleted_at is null
-  order by name_key, id
-  limit 51
-), shown as (
-  select * from page order by name_key, id limit 50
-), edges as (
-  select s.name_key, s.id,
-    translate(encode(convert_to(json_build_array($2::text, s.name_key, s.id)::text, 'UTF8'), 'base64'), E'+/=\\n', '-_') as cursor,
-    json_build_object(
-      'id', translate(encode(convert_to('Contact:' || s.id, 'UTF8'), 'base64'), '+/=', '-_'),
-      'firstName', s.first_name,
-      'lastName', s.last_name,
-      'email', s.email,
-      'title', s.title,
-      'company', (
-        select json_build_object('id', translate(encode(convert_to('Company:' || c.id, 'UTF8'), 'base64'), '+/=', '-_'), 'name', c.name)
-        from companies c where c.id = s.company_id
-      ),
-      'tags', coalesce((
-        select json_agg(json_build_object('id', translate(encode(convert_to('Tag:' || t.id, 'UTF8'), 'base64'), '+/=', '-_'), 'name', t.name) order by t.name, t.id)
-        from contact_tags ct join tags t on t.id = ct.tag_id
-        where ct.contact_id = s.id
-      ), '[]'::json)
-    ) as node
-  from shown s
-)
-select json_build_object('data', json_build_object('contacts', json_build_object(
-  'edges', coalesce((select json_agg(json_build_object('cursor', e.cursor, 'node', e.node) order by e.name_key, e.id) from edges e), '[]'::json),
-  'pageInfo', json_build_object(
-    'hasNextPage', (select count(*) from page) > 50,
-    'endCursor', (select e.cursor from edges e order by e.name_key desc, e.id desc limit 1)
-  ),
-  'totalCount', (select contacts from workspace_contact_counts where workspace_id = $1)
-)))::text as body`;
 
 const server = http.createServer((request, response) => {
   if (request.url === '/readyz') {
@@ -59,7 +16,7 @@ const server = http.createServer((request, response) => {
     return;
   }
   sql
-    .unsafe(PAGE_SQL, [workspaceId, scope])
+    .unsafe(PAGE_SQL, [workspaceId, LIMIT_DB_SCOPE])
     .then((rows) => {
       const body = (rows[0] as unknown as { body: string }).body;
       response.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': String(Buffer.byteLength(body)) });

@@ -31,7 +31,11 @@ export interface LoadJob {
   plan: LoadPlan;
   /** cardfile's /metrics, read right before and right after the measured window. */
   metricsUrl?: string;
+  /** Default: wrk for a fixed plan when it is installed, autocannon otherwise (load-generator.ts). */
+  generator?: LoadGeneratorName;
 }
+
+export type LoadGeneratorName = 'autocannon' | 'wrk';
 
 export interface LoadResult {
   requests: number;
@@ -48,4 +52,6 @@ export interface LoadResult {
   mixed?: MixedResult;
   soak?: SoakResult;
   metrics?: { before: MetricsSnapshot; after: MetricsSnapshot };
+  /** Which generator measured it. */
+  generator: LoadGeneratorName;
 }

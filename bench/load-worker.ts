@@ -90,5 +90,6 @@ const figures: LoadResult = {
   mixed: mixed?.result,
   soak: soak?.result,
   metrics: before && after ? { before, after } : undefined,
+  generator: 'autocannon',
 };
 fs.writeFileSync(resultFile, JSON.stringify(figures));

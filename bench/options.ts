@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 export const SCENARIOS = [
   'limit-http',
   'limit-db',
+  'limit-db-http',
   'baseline-apollo',
   'hit-l1',
   'hit-l2',

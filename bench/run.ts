@@ -7,8 +7,8 @@ import path from 'node:path';
 import { prepareWorkspace } from './bench-workspace.js';
 import { repoRoot } from './child-processes.js';
 import { freePort } from './free-port.js';
-import { runLoad } from './load-generator.js';
-import type { LoadPlan, LoadRequest, LoadResult } from './load-plan.js';
+import { GENERATOR_CORE, generatorFor, runLoad } from './load-generator.js';
+import type { LoadGeneratorName, LoadPlan, LoadRequest, LoadResult } from './load-plan.js';
 import { describeMachine } from './machine.js';
 import { apqGetPath, loadOperations, readHeaders } from './operations.js';
 import { readBenchOptions, SCENARIOS, type ScenarioName } from './options.js';
@@ -17,6 +17,7 @@ import { difference, type WindowFigures } from './prometheus.js';
 import { checkTargets, markdownTable, targetsMarkdown, writeResults } from './report.js';
 import type { ScenarioResult } from './scenario-result.js';
 import { checkPlans } from './plan-check.js';
+import { checkPageStatement, pgbenchAvailable, runPgbenchPage } from './pgbench-page.js';
 import { type ServerUnderTest, startServer } from './server-under-test.js';
 
 const options = readBenchOptions();
@@ -69,8 +70,15 @@ interface Measured {
 }
 
 /** Warms up (not measured), then measures, reading cardfile's metrics around the measured window. */
-async function measure(server: ServerUnderTest, plan: LoadPlan, cardfileMetrics: boolean, connections = options.connections): Promise<Measured> {
+async function measure(
+  server: ServerUnderTest,
+  plan: LoadPlan,
+  cardfileMetrics: boolean,
+  connections = options.connections,
+  generator?: LoadGeneratorName,
+): Promise<Measured> {
   const load = await runLoad({
+    generator,
     baseUrl: server.baseUrl,
     connections,
     warmupSeconds: options.warmupSeconds,
@@ -104,7 +112,9 @@ function record(name: ScenarioName, measured: Measured, extra: Partial<ScenarioR
     hitRate: window?.hitRate,
     peakRssMb: measured.peakRssMb,
     mixed,
+    generator: load.generator,
     ...extra,
+    notes: [`${load.generator}`, extra.notes].filter(Boolean).join('; '),
   };
   results.set(name, result);
   log(`${name}: ${load.requestsPerSecond.toFixed(0)} req/s, p50 ${load.p50Ms} ms, p99 ${load.p99Ms} ms, ${errors} errors${failure ? ` — FAILED: ${failure}` : ''}`);
@@ -190,21 +200,63 @@ if (cachedPage) {
   await withServer(['limit-http'], async () => startServer('limit-http', 'bench/limit-http-server.ts', await freePort(), env), async (server) => {
     await scenario('limit-http', async () => {
       await fetchPage(server.baseUrl, pageGet, 50);
-      record('limit-http', await measure(server, { kind: 'fixed', request: pageGet, minResponseBytes: PAGE_MIN_BYTES }, false));
+      const plan: LoadPlan = { kind: 'fixed', request: pageGet, minResponseBytes: PAGE_MIN_BYTES };
+      const measured = await measure(server, plan, false);
+      // The same server with the other generator: whether the generator or the server is the limit.
+      const other: LoadGeneratorName = measured.load.generator === 'wrk' ? 'autocannon' : 'wrk';
+      const compared = generatorFor({ plan, generator: other }) === other ? (await measure(server, plan, false, options.connections, other)).load : undefined;
+      record('limit-http', measured, {
+        notes: compared
+          ? `${other} on the same server: ${compared.requestsPerSecond.toFixed(0)} req/s, p50 ${compared.p50Ms} ms, p99 ${compared.p99Ms} ms`
+          : `${other} is not installed: not compared`,
+      });
     });
   });
   fs.rmSync(path.dirname(bodyFile), { recursive: true, force: true });
 }
 
-// --- limit-db: one hand-written SQL statement per request.
+// --- limit-db: the page's one SQL statement, prepared, run by pgbench at its best client count.
+await scenario('limit-db', async () => {
+  if (!pgbenchAvailable()) throw new Error('pgbench is not installed (Debian: the postgresql package)');
+  const bytes = await checkPageStatement(DATABASE_URL, workspace.id);
+  const pgbench = await runPgbenchPage({
+    databaseUrl: DATABASE_URL,
+    workspaceId: workspace.id,
+    core: GENERATOR_CORE,
+    warmupSeconds: options.warmupSeconds,
+    durationSeconds: options.durationSeconds,
+  });
+  const { best } = pgbench;
+  const errors = pgbench.rounds.reduce((sum, round) => sum + round.failed, 0);
+  const failure = best.transactions === 0 ? 'no transaction completed' : undefined;
+  results.set('limit-db', {
+    name: 'limit-db',
+    ok: failure === undefined,
+    failure,
+    requests: best.transactions,
+    requestsPerSecond: best.tps,
+    p50Ms: best.p50Ms,
+    p99Ms: best.p99Ms,
+    errors,
+    generator: 'pgbench',
+    pgbench,
+    notes:
+      `pgbench, best of ${pgbench.rounds.length} client counts: ${best.clients} clients (\`${pgbench.command}\`); ` +
+      `tps by clients ${pgbench.rounds.map((round) => `${round.clients}: ${round.tps.toFixed(0)}`).join(', ')}; ` +
+      `latency average ${best.latencyAverageMs.toFixed(2)} ms; page JSON ${bytes} bytes`,
+  });
+  log(`limit-db: ${best.tps.toFixed(0)} tps with ${best.clients} pgbench clients (${pgbench.rounds.map((round) => `${round.clients}: ${round.tps.toFixed(0)}`).join(', ')})`);
+});
+
+// --- limit-db-http: the same statement per request behind node:http + postgres.js.
 await withServer(
-  ['limit-db'],
-  async () => startServer('limit-db', 'bench/limit-db-server.ts', await freePort(), { DATABASE_URL: DATABASE_URL!, WORKSPACE_ID: String(workspace.id) }),
+  ['limit-db-http'],
+  async () => startServer('limit-db-http', 'bench/limit-db-server.ts', await freePort(), { DATABASE_URL: DATABASE_URL!, WORKSPACE_ID: String(workspace.id) }),
   async (server) => {
-    await scenario('limit-db', async () => {
+    await scenario('limit-db-http', async () => {
       const request: LoadRequest = { method: 'GET', path: '/page', headers: {} };
       await fetchPage(server.baseUrl, request, 50);
-      record('limit-db', await measure(server, { kind: 'fixed', request, minResponseBytes: PAGE_MIN_BYTES }, false));
+      record('limit-db-http', await measure(server, { kind: 'fixed', request, minResponseBytes: PAGE_MIN_BYTES }, false));
     });
   },
 );

@@ -1,6 +1,8 @@
 // One scenario's figures, as the table, the targets and the JSON file read them.
+import type { LoadGeneratorName } from './load-plan.js';
 import type { MixedResult } from './mixed-traffic.js';
 import type { ScenarioName } from './options.js';
+import type { PgbenchResult } from './pgbench-page.js';
 import type { CacheOutcome } from './prometheus.js';
 
 export interface ScenarioResult {
@@ -27,4 +29,8 @@ export interface ScenarioResult {
   /** plans: how many main queries were explained, and what was wrong with their plans. */
   plans?: { checked: number; statements: number; problems: string[] };
   notes?: string;
+  /** What sent the load: autocannon or wrk (load-generator.ts), or pgbench for limit-db. */
+  generator?: LoadGeneratorName | 'pgbench';
+  /** limit-db: every client count pgbench ran, and the best. */
+  pgbench?: PgbenchResult;
 }

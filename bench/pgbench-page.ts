@@ -8,6 +8,7 @@ import path from 'node:path';
 import postgres from 'postgres';
 import { commandExists, runPinnedCommand } from './child-processes.js';
 import { LIMIT_DB_SCOPE, PAGE_SQL } from './limit-db-page.js';
+import type { ScenarioResult } from './scenario-result.js';
 
 export const PGBENCH_CLIENT_COUNTS = [1, 2, 4, 8, 16];
 /** While the largest count is still the best, it is doubled, up to this many clients. */
@@ -154,4 +155,29 @@ export async function runPgbenchPage(options: PgbenchOptions): Promise<PgbenchRe
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** The limit-db scenario: the statement checked once, then run by pgbench; the best round is the row. */
+export async function limitDbScenario(options: PgbenchOptions): Promise<ScenarioResult> {
+  if (!pgbenchAvailable()) throw new Error('pgbench is not installed (Debian: the postgresql package)');
+  const bytes = await checkPageStatement(options.databaseUrl, options.workspaceId);
+  const pgbench = await runPgbenchPage(options);
+  const { best } = pgbench;
+  const failure = best.transactions === 0 ? 'no transaction completed' : undefined;
+  return {
+    name: 'limit-db',
+    ok: failure === undefined,
+    failure,
+    requests: best.transactions,
+    requestsPerSecond: best.tps,
+    p50Ms: best.p50Ms,
+    p99Ms: best.p99Ms,
+    errors: pgbench.rounds.reduce((sum, round) => sum + round.failed, 0),
+    generator: 'pgbench',
+    pgbench,
+    notes:
+      `pgbench, best of ${pgbench.rounds.length} client counts: ${best.clients} clients (\`${pgbench.command}\`); ` +
+      `tps by clients ${pgbench.rounds.map((round) => `${round.clients}: ${round.tps.toFixed(0)}`).join(', ')}; ` +
+      `latency average ${best.latencyAverageMs.toFixed(2)} ms; page JSON ${bytes} bytes`,
+  };
 }

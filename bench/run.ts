@@ -17,7 +17,7 @@ import { difference, type WindowFigures } from './prometheus.js';
 import { checkTargets, markdownTable, targetsMarkdown, writeResults } from './report.js';
 import type { ScenarioResult } from './scenario-result.js';
 import { checkPlans } from './plan-check.js';
-import { checkPageStatement, pgbenchAvailable, runPgbenchPage } from './pgbench-page.js';
+import { limitDbScenario } from './pgbench-page.js';
 import { type ServerUnderTest, startServer } from './server-under-test.js';
 
 const options = readBenchOptions();
@@ -217,35 +217,9 @@ if (cachedPage) {
 
 // --- limit-db: the page's one SQL statement, prepared, run by pgbench at its best client count.
 await scenario('limit-db', async () => {
-  if (!pgbenchAvailable()) throw new Error('pgbench is not installed (Debian: the postgresql package)');
-  const bytes = await checkPageStatement(DATABASE_URL, workspace.id);
-  const pgbench = await runPgbenchPage({
-    databaseUrl: DATABASE_URL,
-    workspaceId: workspace.id,
-    core: GENERATOR_CORE,
-    warmupSeconds: options.warmupSeconds,
-    durationSeconds: options.durationSeconds,
-  });
-  const { best } = pgbench;
-  const errors = pgbench.rounds.reduce((sum, round) => sum + round.failed, 0);
-  const failure = best.transactions === 0 ? 'no transaction completed' : undefined;
-  results.set('limit-db', {
-    name: 'limit-db',
-    ok: failure === undefined,
-    failure,
-    requests: best.transactions,
-    requestsPerSecond: best.tps,
-    p50Ms: best.p50Ms,
-    p99Ms: best.p99Ms,
-    errors,
-    generator: 'pgbench',
-    pgbench,
-    notes:
-      `pgbench, best of ${pgbench.rounds.length} client counts: ${best.clients} clients (\`${pgbench.command}\`); ` +
-      `tps by clients ${pgbench.rounds.map((round) => `${round.clients}: ${round.tps.toFixed(0)}`).join(', ')}; ` +
-      `latency average ${best.latencyAverageMs.toFixed(2)} ms; page JSON ${bytes} bytes`,
-  });
-  log(`limit-db: ${best.tps.toFixed(0)} tps with ${best.clients} pgbench clients (${pgbench.rounds.map((round) => `${round.clients}: ${round.tps.toFixed(0)}`).join(', ')})`);
+  const result = await limitDbScenario({ databaseUrl: DATABASE_URL, workspaceId: workspace.id, core: GENERATOR_CORE, ...options });
+  results.set('limit-db', result);
+  log(`limit-db: ${result.notes}`);
 });
 
 // --- limit-db-http: the same statement per request behind node:http + postgres.js.

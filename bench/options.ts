@@ -1,11 +1,13 @@
 // Command-line options of `npm run bench`.
 import { parseArgs } from 'node:util';
+import { PEER_SCENARIOS } from './peers/peer-servers.js';
 
 export const SCENARIOS = [
   'limit-http',
   'limit-db',
   'limit-db-http',
   'baseline-apollo',
+  ...PEER_SCENARIOS,
   'hit-l1',
   'hit-l2',
   'miss',

@@ -6,6 +6,7 @@ export interface FetchedPage {
   body: Buffer;
   contentType: string;
   cacheOutcome: string | null;
+  headers: Headers;
 }
 
 export async function fetchPage(baseUrl: string, request: LoadRequest, expectedEdges?: number): Promise<FetchedPage> {
@@ -17,5 +18,11 @@ export async function fetchPage(baseUrl: string, request: LoadRequest, expectedE
   if (parsed.errors) throw new Error(`the page answered errors: ${text.slice(0, 300)}`);
   const edges = parsed.data?.contacts?.edges?.length;
   if (expectedEdges !== undefined && edges !== expectedEdges) throw new Error(`the page has ${edges} edges, expected ${expectedEdges}`);
-  return { body, contentType: response.headers.get('content-type') ?? '', cacheOutcome: response.headers.get('x-cache') };
+  return { body, contentType: response.headers.get('content-type') ?? '', cacheOutcome: response.headers.get('x-cache'), headers: response.headers };
+}
+
+/** The ids of a page's contacts, in order: two servers serve the same page when these match. */
+export function pageNodeIds(body: Buffer): string[] {
+  const parsed = JSON.parse(body.toString('utf8')) as { data: { contacts: { edges: { node: { id: string } }[] } } };
+  return parsed.data.contacts.edges.map((edge) => edge.node.id);
 }

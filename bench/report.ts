@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { MachineInfo } from './machine.js';
 import type { ScenarioName } from './options.js';
+import type { PeerName } from './peers/peer-servers.js';
 import type { ScenarioResult } from './scenario-result.js';
 
 export interface TargetCheck {
@@ -19,6 +20,21 @@ const ms = (value: number | undefined) => (value === undefined ? '–' : Number.
 const percent = (value: number | undefined | null) => (value === undefined || value === null ? '–' : `${(value * 100).toFixed(1)}%`);
 const ratio = (value: number | undefined) => (value === undefined ? '–' : `${value.toFixed(2)}×`);
 
+/**
+ * The peers each cardfile scenario is compared with: cache hits with the caching peers' hits,
+ * executed pages with the uncached peer's.
+ */
+export const PEER_COMPARISONS: Partial<Record<ScenarioName, PeerName[]>> = {
+  'hit-l1': ['peer-apollo-cache', 'peer-yoga-cache'],
+  'hit-l2': ['peer-apollo-cache', 'peer-yoga-cache'],
+  miss: ['peer-mercurius-jit'],
+};
+
+function peersText(result: ScenarioResult): string {
+  const parts = Object.entries(result.ratios?.peers ?? {}).map(([peer, value]) => `${ratio(value)} ${peer.replace(/^peer-/, '')}`);
+  return parts.length > 0 ? parts.join(', ') : '–';
+}
+
 function outcomesText(result: ScenarioResult): string {
   const shares = result.outcomeShares;
   if (!shares) return '–';
@@ -30,10 +46,10 @@ function outcomesText(result: ScenarioResult): string {
 
 export function markdownTable(results: ScenarioResult[]): string {
   const header =
-    '| scenario | req/s | p50 ms | p99 ms | errors | SQL/req | cache outcomes | hit rate | peak RSS MB | ×limit-http | ×limit-db | ×baseline | notes |\n' +
-    '|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---|';
+    '| scenario | req/s | p50 ms | p99 ms | errors | SQL/req | cache outcomes | hit rate | peak RSS MB | ×limit-http | ×limit-db | ×baseline | ×peers | notes |\n' +
+    '|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---|---|';
   const rows = results.map((r) => {
-    if (!r.ok && r.requestsPerSecond === undefined) return `| ${r.name} | FAILED | | | | | | | | | | | ${r.failure ?? ''} |`;
+    if (!r.ok && r.requestsPerSecond === undefined) return `| ${r.name} | FAILED | | | | | | | | | | | | ${r.failure ?? ''} |`;
     return [
       r.name,
       fixed(r.requestsPerSecond, 0),
@@ -47,6 +63,7 @@ export function markdownTable(results: ScenarioResult[]): string {
       ratio(r.ratios?.limitHttp),
       ratio(r.ratios?.limitDb),
       ratio(r.ratios?.baselineApollo),
+      peersText(r),
       [r.ok ? '' : `FAILED: ${r.failure}`, r.notes ?? ''].filter(Boolean).join('; '),
     ]
       .join(' | ')
@@ -92,6 +109,20 @@ export function checkTargets(results: ScenarioResult[]): TargetCheck[] {
     target: 'miss >= 4 × baseline-apollo req/s',
     pass: missToBaseline === undefined ? undefined : missToBaseline >= 4,
     measured: ratio(missToBaseline),
+  });
+  const [apolloCache, yogaCache, mercuriusJit] = [get('peer-apollo-cache'), get('peer-yoga-cache'), get('peer-mercurius-jit')];
+  const l1ToApollo = share(hitL1, apolloCache);
+  const l1ToYoga = share(hitL1, yogaCache);
+  checks.push({
+    target: 'hit-l1 >= 5 × peer-apollo-cache and >= 5 × peer-yoga-cache req/s',
+    pass: l1ToApollo === undefined || l1ToYoga === undefined ? undefined : l1ToApollo >= 5 && l1ToYoga >= 5,
+    measured: `${ratio(l1ToApollo)} apollo-cache, ${ratio(l1ToYoga)} yoga-cache`,
+  });
+  const missToMercurius = share(miss, mercuriusJit);
+  checks.push({
+    target: 'miss >= 1.5 × peer-mercurius-jit req/s',
+    pass: missToMercurius === undefined ? undefined : missToMercurius >= 1.5,
+    measured: ratio(missToMercurius),
   });
   const mixedShare = mixed?.ok ? share(mixed, limitHttp) : undefined;
   const mixedStale = mixed?.mixed?.staleReads;

@@ -10,12 +10,13 @@ import { freePort } from './free-port.js';
 import { GENERATOR_CORE, generatorFor, runLoad } from './load-generator.js';
 import type { LoadGeneratorName, LoadPlan, LoadRequest, LoadResult } from './load-plan.js';
 import { describeMachine } from './machine.js';
-import { apqGetPath, loadOperations, readHeaders } from './operations.js';
+import { apqGetPath, loadOperations, postHeaders, readHeaders } from './operations.js';
 import { readBenchOptions, SCENARIOS, type ScenarioName } from './options.js';
-import { type FetchedPage, fetchPage } from './page-check.js';
+import { type FetchedPage, fetchPage, pageNodeIds } from './page-check.js';
+import { PEER_SERVERS, startPeer } from './peers/peer-servers.js';
 import { difference, type WindowFigures } from './prometheus.js';
-import { checkTargets, markdownTable, targetsMarkdown, writeResults } from './report.js';
-import type { ScenarioResult } from './scenario-result.js';
+import { checkTargets, markdownTable, PEER_COMPARISONS, targetsMarkdown, writeResults } from './report.js';
+import type { ScenarioRatios, ScenarioResult } from './scenario-result.js';
 import { checkPlans } from './plan-check.js';
 import { limitDbScenario } from './pgbench-page.js';
 import { type ServerUnderTest, startServer } from './server-under-test.js';
@@ -37,6 +38,13 @@ const workspace = await prepareWorkspace(options.workspace, options.contacts, lo
 const operations = loadOperations();
 const reader = readHeaders(workspace.readerToken);
 const pageGet: LoadRequest = { method: 'GET', path: apqGetPath(operations.ContactsPage, { first: 50 }), headers: reader };
+/** The page as servers without persisted documents are sent it: a POST with the query text. */
+const pagePost = (path: string): LoadRequest => ({
+  method: 'POST',
+  path,
+  headers: postHeaders(workspace.readerToken),
+  body: JSON.stringify({ query: operations.ContactsPage.document, operationName: 'ContactsPage', variables: { first: 50 } }),
+});
 
 let namespaces = 0;
 function cardfileEnv(extra: Record<string, string>): Record<string, string> {
@@ -245,17 +253,32 @@ await withServer(
   },
   async (server) => {
     await scenario('baseline-apollo', async () => {
-      const request: LoadRequest = {
-        method: 'POST',
-        path: '/',
-        headers: { authorization: `Bearer ${workspace.readerToken}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ query: operations.ContactsPage.document, operationName: 'ContactsPage', variables: { first: 50 } }),
-      };
+      const request = pagePost('/');
       await fetchPage(server.baseUrl, request, 50);
       record('baseline-apollo', await measure(server, { kind: 'fixed', request, minResponseBytes: PAGE_MIN_BYTES }, false));
     });
   },
 );
+
+// --- peers: other servers' stock stacks with plain resolvers of their own (bench/peers/), the
+// caching ones measured on repeats of the page (hits), the uncached one executing it every time.
+for (const peer of PEER_SERVERS) {
+  await withServer([peer.name], () => startPeer(peer, DATABASE_URL!), async (server) => {
+    await scenario(peer.name, async () => {
+      const request = pagePost('/graphql');
+      await fetchPage(server.baseUrl, request, 50);
+      const repeat = await fetchPage(server.baseUrl, request, 50);
+      if (peer.cachedHeader && !repeat.headers.has(peer.cachedHeader)) {
+        throw new Error(`the repeated page was not answered from the response cache (no ${peer.cachedHeader} header)`);
+      }
+      // The same contacts in the same order as cardfile's page (titles may differ: mixed writes them).
+      if (cachedPage && pageNodeIds(repeat.body).join() !== pageNodeIds(cachedPage.body).join()) {
+        throw new Error("the page's contacts are not those of cardfile's page");
+      }
+      record(peer.name, await measure(server, { kind: 'fixed', request, minResponseBytes: PAGE_MIN_BYTES }, false), { notes: peer.notes });
+    });
+  });
+}
 
 // --- hit-l2: the in-process tier off, Redis only.
 await withServer(['hit-l2'], () => startCardfile('MEMORY_CACHE_MAX_BYTES=0', { MEMORY_CACHE_MAX_BYTES: '0' }), async (server) => {
@@ -326,10 +349,16 @@ const [limitHttp, limitDb, baseline] = [reference('limit-http'), reference('limi
 const ordered = SCENARIOS.filter(selected).map((name) => results.get(name) ?? { name, ok: false, failure: 'did not run' });
 for (const result of ordered) {
   if (result.requestsPerSecond === undefined) continue;
+  const peers: ScenarioRatios['peers'] = {};
+  for (const peer of PEER_COMPARISONS[result.name] ?? []) {
+    const peerRate = reference(peer);
+    if (peerRate) peers[peer] = result.requestsPerSecond / peerRate;
+  }
   result.ratios = {
     limitHttp: limitHttp ? result.requestsPerSecond / limitHttp : undefined,
     limitDb: limitDb ? result.requestsPerSecond / limitDb : undefined,
     baselineApollo: baseline ? result.requestsPerSecond / baseline : undefined,
+    peers,
   };
 }
 const targets = checkTargets(ordered);

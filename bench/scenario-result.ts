@@ -2,8 +2,17 @@
 import type { LoadGeneratorName } from './load-plan.js';
 import type { MixedResult } from './mixed-traffic.js';
 import type { ScenarioName } from './options.js';
+import type { PeerName } from './peers/peer-servers.js';
 import type { PgbenchResult } from './pgbench-page.js';
 import type { CacheOutcome } from './prometheus.js';
+
+export interface ScenarioRatios {
+  limitHttp?: number;
+  limitDb?: number;
+  baselineApollo?: number;
+  /** Against the peers of its kind (report.ts, PEER_COMPARISONS): cached with caching peers, executed with the uncached one. */
+  peers?: Partial<Record<PeerName, number>>;
+}
 
 export interface ScenarioResult {
   name: ScenarioName;
@@ -21,7 +30,7 @@ export interface ScenarioResult {
   outcomeShares?: Record<CacheOutcome, number> | null;
   hitRate?: number | null;
   peakRssMb?: number;
-  ratios?: { limitHttp?: number; limitDb?: number; baselineApollo?: number };
+  ratios?: ScenarioRatios;
   mixed?: MixedResult;
   /** deep-page: the first page measured the same way, for the comparison. */
   firstPage?: { requestsPerSecond: number; p50Ms: number; p99Ms: number };

@@ -9,6 +9,7 @@ import zlib from 'node:zlib';
 import { createClient, RESP_TYPES } from '@redis/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CachedResponse, deserializeEntryBytes, newEntry, serializeEntry } from '../src/cache/entry.js';
+import { MemoryTier } from '../src/cache/memory-tier.js';
 import { startOwnRedis, type OwnRedis } from './helpers/redis.js';
 import { waitFor } from './helpers/wait-for.js';
 import { createWorkspace, startTestServer, type TestServer, type Workspace } from './helpers/server.js';
@@ -225,5 +226,12 @@ describe('the Redis form of an entry', () => {
 
     const whole = serializeEntry(entry(body));
     expect(deserializeEntryBytes(whole.subarray(0, whole.length - 1))).toBeUndefined();
+  });
+
+  it('counts the compressed forms against the in-process tier\'s byte budget', () => {
+    const made = entry(JSON.stringify({ data: { names: Array.from({ length: 300 }, (_, i) => `name ${i}`) } }));
+    const memory = new MemoryTier(10_000_000);
+    memory.set('k', made);
+    expect(memory.bytes).toBeGreaterThanOrEqual(made.bytes * 2 + made.encoded!.br.length + made.encoded!.gzip.length);
   });
 });

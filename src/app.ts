@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type http from 'node:http';
 import { watchRevocations } from './auth/revocation-watch.js';
 import { createApolloServer } from './graphql/apollo-server.js';
+import { createExecutionMetrics } from './graphql/compiled-execution.js';
 import { contextFactory } from './graphql/context-factory.js';
 import { readinessCheck } from './http/readiness.js';
 import { Lifecycle, type Phase } from './lifecycle.js';
@@ -184,6 +185,8 @@ async function build(config: Config, database: DatabaseHandle, logger: Logger, h
     errors,
     onErrorCode: (code) => metrics.graphqlErrors.inc({ code }),
     persistedQueries: persisted.readOnlyForApollo(),
+    publishedHashes: new Set(published.byHash.keys()),
+    onExecution: createExecutionMetrics(metrics.registry),
     traced: tracing !== undefined,
     onErrorsInResult: statusSampler && (() => statusSampler.errorsInResult()),
     logger,

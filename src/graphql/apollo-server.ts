@@ -20,6 +20,7 @@ import { executionRecordPlugin } from './execution-record-plugin.js';
 import { queryCostPlugin } from './limits/query-cost.js';
 import { shapeRules } from './limits/shape-rules.js';
 import { tracingPlugin } from './tracing-plugin.js';
+import { compiledExecution, type ExecutionEngine } from './compiled-execution.js';
 
 export interface ApolloServerOptions {
   schema: GraphQLSchema;
@@ -29,6 +30,10 @@ export interface ApolloServerOptions {
   onErrorCode: (code: string) => void;
   /** The persisted-query store, as Apollo may read it (never write). */
   persistedQueries: KeyValueCache<string>;
+  /** sha256 of every published operation's text: those that are queries run compiled. */
+  publishedHashes: ReadonlySet<string>;
+  /** Told of each execution, by the engine that ran it (the executions metric). */
+  onExecution?: (engine: ExecutionEngine) => void;
   /** With tracing on: phases and resolvers get spans. */
   traced: boolean;
   /** With the status page on: told of each answer that carries errors. */
@@ -56,7 +61,8 @@ export function createApolloServer(options: ApolloServerOptions): ApolloServer<R
   ];
   const { logger } = options;
   return new ApolloServer<RequestContext>({
-    schema,
+    // Apollo's executor hook: published queries run compiled (compiled-execution.ts).
+    gateway: compiledExecution({ schema, publishedHashes: options.publishedHashes, onExecution: options.onExecution }).gateway,
     introspection: config.introspection,
     includeStacktraceInErrorResponses: false,
     // "Did you mean ...?" would describe the schema to anyone in production.

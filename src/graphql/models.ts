@@ -22,7 +22,7 @@ export interface EdgeModel<T> {
 export interface ConnectionModel<T> {
   edges: EdgeModel<T>[];
   pageInfo: PageInfoModel;
-  /** Counted only when a client asks for it: graphql-js calls function-valued fields. */
+  /** Counted only when a client asks for it (resolvers/connections.ts). */
   totalCount: () => Promise<number>;
 }
 

@@ -6,6 +6,7 @@ import { makeExecutableSchema } from '@graphql-tools/schema';
 import type { GraphQLSchema } from 'graphql';
 import type { Resolvers } from './generated/resolvers.js';
 import { companyResolvers } from './resolvers/companies.js';
+import { connectionResolvers } from './resolvers/connections.js';
 import { contactResolvers } from './resolvers/contacts.js';
 import { nodeResolvers } from './resolvers/node.js';
 import { noteResolvers } from './resolvers/notes.js';
@@ -21,6 +22,7 @@ const resolvers: Resolvers[] = [
   viewerResolvers,
   nodeResolvers,
   contactResolvers,
+  connectionResolvers,
   companyResolvers,
   tagResolvers,
   noteResolvers,

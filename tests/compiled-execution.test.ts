@@ -1,0 +1,98 @@
+// Published queries run compiled (graphql-jit), every other document through graphql-js. A
+// published document with a comment appended is no longer published (its sha256 differs) but
+// reads the same: sent both ways to a server without a response cache, every answer, data and
+// errors alike, must come out byte for byte the same.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadPublishedOperations } from '../src/graphql/published-operations.js';
+import { MAX_PAGE_SIZE } from '../src/graphql/pagination.js';
+import { createWorkspace, startTestServer, type TestServer, type Workspace } from './helpers/server.js';
+import { expectOk } from './helpers/expect-answer.js';
+import { counter } from './helpers/metrics.js';
+
+const published = loadPublishedOperations();
+const textOf = (name: string) => {
+  const operation = published.byName.get(name);
+  if (!operation) throw new Error(`${name} is not published`);
+  return operation.text;
+};
+/** The same operation, but not the published text: graphql-js runs it. */
+const interpretedText = (name: string) => `${textOf(name)}\n# run by graphql-js\n`;
+
+let server: TestServer;
+let workspace: Workspace;
+
+beforeAll(async () => {
+  server = await startTestServer({ RESPONSE_CACHE: 'false' });
+  workspace = await createWorkspace(server.db, 'compiled', 120);
+});
+afterAll(() => server?.close());
+
+const executions = async () => ({
+  compiled: await counter(server, 'cardfile_graphql_executions_total', { engine: 'compiled' }),
+  interpreted: await counter(server, 'cardfile_graphql_executions_total', { engine: 'interpreted' }),
+});
+
+/** `token` null: no Authorization header. */
+async function bothWays(name: string, variables: Record<string, unknown>, token: string | null = workspace.reader) {
+  const compiled = await server.graphql(textOf(name), variables, token ?? undefined);
+  const interpreted = await server.graphql(interpretedText(name), variables, token ?? undefined);
+  expect(interpreted.status).toBe(compiled.status);
+  expect(interpreted.text).toBe(compiled.text);
+  return compiled;
+}
+
+describe('published queries run compiled and answer as graphql-js does', () => {
+  it('a published query runs compiled; the same text with a comment added runs interpreted', async () => {
+    const before = await executions();
+    expectOk(await server.graphql(textOf('ContactsPage'), { first: 5 }, workspace.reader));
+    const afterPublished = await executions();
+    expect(afterPublished.compiled).toBe(before.compiled + 1);
+    expect(afterPublished.interpreted).toBe(before.interpreted);
+    expectOk(await server.graphql(interpretedText('ContactsPage'), { first: 5 }, workspace.reader));
+    const afterOther = await executions();
+    expect(afterOther.compiled).toBe(afterPublished.compiled);
+    expect(afterOther.interpreted).toBe(afterPublished.interpreted + 1);
+  });
+
+  it('the contacts page, in every order, filtered, and the page after it', async () => {
+    const first = await bothWays('ContactsPage', { first: 50 });
+    const answer = expectOk(first);
+    expect(answer.contacts.edges).toHaveLength(50);
+    await bothWays('ContactsPage', { first: MAX_PAGE_SIZE, after: answer.contacts.pageInfo.endCursor });
+    for (const field of ['NAME', 'CREATED_AT', 'UPDATED_AT']) {
+      for (const direction of ['ASC', 'DESC']) await bothWays('ContactsPage', { first: 7, orderBy: { field, direction } });
+    }
+    const contact = answer.contacts.edges[0].node;
+    await bothWays('ContactsPage', { first: 10, filter: { search: contact.lastName.slice(0, 3) } });
+    if (contact.company) await bothWays('ContactsPage', { first: 10, filter: { companyId: contact.company.id } });
+  });
+
+  it('the contact card, search, companies, tags and the viewer', async () => {
+    const page = expectOk(await server.graphql(textOf('ContactsPage'), { first: 3 }, workspace.reader));
+    const id = page.contacts.edges[0].node.id;
+    await bothWays('ContactCard', { id, notes: 5 });
+    await bothWays('SearchContacts', { search: page.contacts.edges[0].node.lastName.slice(0, 2), first: 20 });
+    await bothWays('Companies', { first: 20 });
+    await bothWays('Tags', {});
+    await bothWays('Viewer', {});
+  });
+
+  it('errors: a forged cursor, a page too large, an unknown id, no token', async () => {
+    const forged = await bothWays('ContactsPage', { first: 5, after: 'not-a-cursor' });
+    expect(forged.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    const tooLarge = await bothWays('ContactsPage', { first: MAX_PAGE_SIZE + 1 });
+    expect(tooLarge.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    const unknown = await bothWays('ContactCard', { id: 'Q29udGFjdDo5OTk5OTk5', notes: 3 });
+    expect(unknown.status).toBe(200);
+    const anonymous = await bothWays('ContactsPage', { first: 5 }, null);
+    expect(anonymous.body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+  });
+
+  it('variables of the wrong type are refused with 400 BAD_USER_INPUT either way', async () => {
+    const wrong = await bothWays('ContactsPage', { first: 'fifty' });
+    expect(wrong.status).toBe(400);
+    expect(wrong.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    const missing = await bothWays('ContactCard', { notes: 3 });
+    expect(missing.status).toBe(400);
+  });
+});

@@ -46,7 +46,9 @@ export function compiledExecution({ schema, publishedHashes, onExecution = () =>
   const compiled = new Map<string, CompiledQuery | null>();
 
   function compiledFor(request: GatewayGraphQLRequestContext): CompiledQuery | undefined {
-    if (request.operation.operation !== 'query' || !publishedHashes.has(request.queryHash)) return undefined;
+    // No operation resolved (several in the document and no or a wrong operationName): graphql-js
+    // reports it, and Apollo answers OPERATION_RESOLUTION_FAILURE from that report.
+    if (request.operation?.operation !== 'query' || !publishedHashes.has(request.queryHash)) return undefined;
     let query = compiled.get(request.queryHash);
     if (query === undefined) {
       const made = compileQuery(schema, request.document, request.request.operationName ?? undefined);

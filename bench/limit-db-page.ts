@@ -1,6 +1,7 @@
 // The statement both limit-db references run: PostgreSQL builds the whole JSON of the list page
 // (first 50 contacts by name, each with its company and tags, plus totalCount) in one statement.
-// $1 is the workspace id, $2 the scope written into the cursors.
+// $1 is the workspace id, $2 the scope written into the cursor. As the published ContactsPage,
+// edges carry no cursor: the page has one, pageInfo.endCursor.
 //
 // totalCount comes from the counter the triggers keep (drizzle/0005), as in cardfile.
 // The position cardfile's cursors hold, base64url(JSON [scope, name_key, id]), left unsealed: SQL
@@ -39,7 +40,7 @@ with page as (
   from shown s
 )
 select json_build_object('data', json_build_object('contacts', json_build_object(
-  'edges', coalesce((select json_agg(json_build_object('cursor', e.cursor, 'node', e.node) order by e.name_key, e.id) from edges e), '[]'::json),
+  'edges', coalesce((select json_agg(json_build_object('node', e.node) order by e.name_key, e.id) from edges e), '[]'::json),
   'pageInfo', json_build_object(
     'hasNextPage', (select count(*) from page) > 50,
     'endCursor', (select e.cursor from edges e order by e.name_key desc, e.id desc limit 1)

@@ -49,6 +49,8 @@ export interface LoadResult {
   socketErrors: number;
   /** 2xx answers that were not a GraphQL result without errors. */
   badBodies: number;
+  /** Mean bytes read per response, headers included (fixed and pick plans). */
+  bytesPerResponse?: number;
   mixed?: MixedResult;
   soak?: SoakResult;
   metrics?: { before: MetricsSnapshot; after: MetricsSnapshot };

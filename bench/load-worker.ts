@@ -73,10 +73,12 @@ const result = await run(job.durationSeconds);
 const after: MetricsSnapshot | undefined = job.metricsUrl ? await scrapeMetrics(job.metricsUrl) : undefined;
 
 const seconds = result.duration;
+let bytesPerResponse: number | undefined;
 if (job.plan.kind === 'fixed' || job.plan.kind === 'pick') {
   non2xx = result.non2xx;
   const meanBytes = result.requests.total > 0 ? result.throughput.total / result.requests.total : 0;
   if (meanBytes < job.plan.minResponseBytes) badBodies = result.requests.total;
+  bytesPerResponse = meanBytes;
 }
 const figures: LoadResult = {
   requests: result.requests.total,
@@ -87,6 +89,7 @@ const figures: LoadResult = {
   non2xx,
   socketErrors: result.errors + result.timeouts,
   badBodies,
+  bytesPerResponse,
   mixed: mixed?.result,
   soak: soak?.result,
   metrics: before && after ? { before, after } : undefined,

@@ -26,7 +26,10 @@ const ratio = (value: number | undefined) => (value === undefined ? '–' : `${v
  */
 export const PEER_COMPARISONS: Partial<Record<ScenarioName, PeerName[]>> = {
   'hit-l1': ['peer-apollo-cache', 'peer-yoga-cache'],
+  'hit-l1-br': ['peer-apollo-cache', 'peer-yoga-cache'],
+  'hit-l1-no-redis': ['peer-apollo-cache', 'peer-yoga-cache'],
   'hit-l2': ['peer-apollo-cache', 'peer-yoga-cache'],
+  'hit-l2-br': ['peer-apollo-cache', 'peer-yoga-cache'],
   miss: ['peer-mercurius-jit'],
 };
 
@@ -46,16 +49,18 @@ function outcomesText(result: ScenarioResult): string {
 
 export function markdownTable(results: ScenarioResult[]): string {
   const header =
-    '| scenario | req/s | p50 ms | p99 ms | errors | SQL/req | cache outcomes | hit rate | peak RSS MB | ×limit-http | ×limit-db | ×baseline | ×peers | notes |\n' +
-    '|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---|---|';
+    '| scenario | req/s | p50 ms | p99 ms | errors | body bytes | bytes/resp | SQL/req | cache outcomes | hit rate | peak RSS MB | ×limit-http | ×limit-db | ×baseline | ×peers | notes |\n' +
+    '|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---|---|';
   const rows = results.map((r) => {
-    if (!r.ok && r.requestsPerSecond === undefined) return `| ${r.name} | FAILED | | | | | | | | | | | | ${r.failure ?? ''} |`;
+    if (!r.ok && r.requestsPerSecond === undefined) return `| ${r.name} | FAILED | | | | | | | | | | | | | | ${r.failure ?? ''} |`;
     return [
       r.name,
       fixed(r.requestsPerSecond, 0),
       ms(r.p50Ms),
       ms(r.p99Ms),
       String(r.errors ?? '–'),
+      r.bodyBytes === undefined ? '–' : `${r.bodyBytes}${r.contentEncoding ? ` ${r.contentEncoding}` : ''}`,
+      fixed(r.bytesPerResponse, 0),
       fixed(r.sqlPerRequest, 2),
       outcomesText(r),
       percent(r.hitRate),
@@ -90,14 +95,25 @@ export function checkTargets(results: ScenarioResult[]): TargetCheck[] {
     a && b ? a.requestsPerSecond! / b.requestsPerSecond! : undefined;
   const checks: TargetCheck[] = [];
 
+  const hitL1NoRedis = get('hit-l1-no-redis');
+  const hitL1Br = get('hit-l1-br');
+  const hitL2Br = get('hit-l2-br');
   const l1Share = share(hitL1, limitHttp);
+  const l1NoRedisShare = share(hitL1NoRedis, limitHttp);
   checks.push({
-    target: 'hit-l1 >= 0.6 × limit-http req/s, with p99 <= 5 ms',
-    pass: l1Share === undefined ? undefined : l1Share >= 0.6 && hitL1!.p99Ms! <= 5,
-    measured: `${ratio(l1Share)}, p99 ${ms(hitL1?.p99Ms)} ms`,
+    target: 'hit-l1 >= 0.6 × limit-http req/s, with Redis and without it',
+    pass: l1Share === undefined || l1NoRedisShare === undefined ? undefined : l1Share >= 0.6 && l1NoRedisShare >= 0.6,
+    measured: `${ratio(l1Share)} with Redis, ${ratio(l1NoRedisShare)} without`,
   });
   const l2Share = share(hitL2, limitHttp);
   checks.push({ target: 'hit-l2 >= 0.4 × limit-http req/s', pass: l2Share === undefined ? undefined : l2Share >= 0.4, measured: ratio(l2Share) });
+  const hits = [hitL1, hitL1NoRedis, hitL1Br, hitL2, hitL2Br].filter((hit): hit is ScenarioResult => hit !== undefined);
+  const worstHitP99 = hits.length > 0 ? Math.max(...hits.map((hit) => hit.p99Ms ?? Infinity)) : undefined;
+  checks.push({
+    target: 'p99 of every hit scenario <= 5 ms',
+    pass: worstHitP99 === undefined ? undefined : worstHitP99 <= 5,
+    measured: hits.map((hit) => `${hit.name} ${ms(hit.p99Ms)}`).join(', ') || '–',
+  });
   const missToDb = share(miss, limitDb);
   const missToBaseline = share(miss, baseline);
   checks.push({
@@ -109,6 +125,11 @@ export function checkTargets(results: ScenarioResult[]): TargetCheck[] {
     target: 'miss >= 4 × baseline-apollo req/s',
     pass: missToBaseline === undefined ? undefined : missToBaseline >= 4,
     measured: ratio(missToBaseline),
+  });
+  checks.push({
+    target: 'miss p99 <= 3 × its p50',
+    pass: miss?.p99Ms === undefined || miss.p50Ms === undefined ? undefined : miss.p99Ms <= 3 * miss.p50Ms,
+    measured: miss ? `${ratio(miss.p99Ms! / miss.p50Ms!)} (p50 ${ms(miss.p50Ms)}, p99 ${ms(miss.p99Ms)} ms)` : '–',
   });
   const [apolloCache, yogaCache, mercuriusJit] = [get('peer-apollo-cache'), get('peer-yoga-cache'), get('peer-mercurius-jit')];
   const l1ToApollo = share(hitL1, apolloCache);
@@ -124,14 +145,23 @@ export function checkTargets(results: ScenarioResult[]): TargetCheck[] {
     pass: missToMercurius === undefined ? undefined : missToMercurius >= 1.5,
     measured: ratio(missToMercurius),
   });
+  // Bodies, not whole responses: the page's Surrogate-Key header (for a CDN to purge by, and
+  // stripped there) is as long as its compressed body, and no Accept-Encoding shrinks a header.
+  const compressedShare = hitL1Br?.bodyBytes && hitL1?.bodyBytes ? hitL1Br.bodyBytes / hitL1.bodyBytes : undefined;
+  const brToPlain = share(hitL1Br, hitL1);
+  checks.push({
+    target: 'with Accept-Encoding: br, gzip: page body <= 1/5 of plain, hit-l1-br req/s >= 0.95 × hit-l1 (not lower, within this machine\'s run-to-run noise)',
+    pass: compressedShare === undefined || brToPlain === undefined ? undefined : compressedShare <= 0.2 && brToPlain >= 0.95,
+    measured: `body ${hitL1Br?.bodyBytes ?? '–'} ${hitL1Br?.contentEncoding ?? ''} vs ${hitL1?.bodyBytes ?? '–'} bytes (${ratio(compressedShare)}); ${ratio(brToPlain)} the plain hit's req/s`,
+  });
   const mixedShare = mixed?.ok ? share(mixed, limitHttp) : undefined;
   const mixedStale = mixed?.mixed?.staleReads;
   checks.push({
-    target: 'mixed: hit rate >= 90%, zero stale reads, req/s >= 0.3 × limit-http',
+    target: 'mixed: hit rate >= 80%, zero stale reads, req/s >= 0.3 × limit-http',
     pass:
       mixed === undefined || mixedStale === undefined
         ? undefined
-        : mixedStale === 0 && (mixed.hitRate ?? 0) >= 0.9 && mixedShare !== undefined && mixedShare >= 0.3,
+        : mixedStale === 0 && (mixed.hitRate ?? 0) >= 0.8 && mixedShare !== undefined && mixedShare >= 0.3,
     measured: `hit rate ${percent(mixed?.hitRate)}, stale ${mixedStale ?? '–'}, ${ratio(mixedShare)}`,
   });
   checks.push({
@@ -152,7 +182,7 @@ export function checkTargets(results: ScenarioResult[]): TargetCheck[] {
     measured: plans === undefined ? '–' : `${plans.checked} queries, ${plans.statements} statements, ${plans.problems.length} problems`,
   });
   const cardfileRss = results
-    .filter((r) => ['hit-l1', 'hit-l2', 'miss', 'mixed', 'deep-page', 'search'].includes(r.name) && r.peakRssMb !== undefined)
+    .filter((r) => ['hit-l1', 'hit-l1-br', 'hit-l1-no-redis', 'hit-l2', 'hit-l2-br', 'miss', 'mixed', 'deep-page', 'search'].includes(r.name) && r.peakRssMb !== undefined)
     .map((r) => r.peakRssMb!);
   const peak = cardfileRss.length > 0 ? Math.max(...cardfileRss) : undefined;
   checks.push({ target: 'cardfile peak RSS <= 300 MB', pass: peak === undefined ? undefined : peak <= 300, measured: `${fixed(peak, 0)} MB` });

@@ -18,6 +18,7 @@ import { difference, type WindowFigures } from './prometheus.js';
 import { checkTargets, markdownTable, PEER_COMPARISONS, targetsMarkdown, writeResults } from './report.js';
 import type { ScenarioRatios, ScenarioResult } from './scenario-result.js';
 import { checkPlans } from './plan-check.js';
+import { encodedAnswer } from './encoded-size.js';
 import { limitDbScenario } from './pgbench-page.js';
 import { type ServerUnderTest, startServer } from './server-under-test.js';
 
@@ -119,6 +120,7 @@ function record(name: ScenarioName, measured: Measured, extra: Partial<ScenarioR
     outcomeShares: window?.outcomeShares,
     hitRate: window?.hitRate,
     peakRssMb: measured.peakRssMb,
+    bytesPerResponse: load.bytesPerResponse,
     mixed,
     generator: load.generator,
     ...extra,
@@ -167,16 +169,33 @@ async function scenario(name: ScenarioName, body: () => Promise<void>) {
 // and 10 search results over 1 KB, while a GraphQL error is about 150 bytes.
 const PAGE_MIN_BYTES = 5_000;
 const SEARCH_MIN_BYTES = 400;
+// The page compressed (brotli or gzip): about 4 KB.
+const COMPRESSED_PAGE_MIN_BYTES = 1_000;
+
+/** The page with `Accept-Encoding: br, gzip`, as browsers send it. */
+const pageGetCompressed: LoadRequest = { ...pageGet, headers: { ...reader, 'accept-encoding': 'br, gzip' } };
+
+/**
+ * One fixed request, checked (the real page, served from the cache tier the scenario is about
+ * after one fill), its body measured as it travels, then measured under load.
+ */
+async function measurePage(server: ServerUnderTest, name: ScenarioName, request: LoadRequest, minResponseBytes: number) {
+  await fetchPage(server.baseUrl, request, 50);
+  const answer = await encodedAnswer(server.baseUrl, request);
+  record(name, await measure(server, { kind: 'fixed', request, minResponseBytes }, true), {
+    bodyBytes: answer.bodyBytes,
+    contentEncoding: answer.contentEncoding,
+  });
+}
 
 // --- cardfile with its defaults: the cached page (for limit-http), hit-l1, then mixed (it writes).
 let cachedPage: FetchedPage | undefined;
-await withServer(['limit-http', 'hit-l1', 'mixed'], () => startCardfile('defaults', {}), async (server) => {
+await withServer(['limit-http', 'hit-l1', 'hit-l1-br', 'mixed'], () => startCardfile('defaults', {}), async (server) => {
   await fetchPage(server.baseUrl, pageGet, 50);
   cachedPage = await fetchPage(server.baseUrl, pageGet, 50);
   log(`list page: ${cachedPage.body.length} bytes, second fetch served as ${cachedPage.cacheOutcome}`);
-  await scenario('hit-l1', async () => {
-    record('hit-l1', await measure(server, { kind: 'fixed', request: pageGet, minResponseBytes: PAGE_MIN_BYTES }, true));
-  });
+  await scenario('hit-l1', () => measurePage(server, 'hit-l1', pageGet, PAGE_MIN_BYTES));
+  await scenario('hit-l1-br', () => measurePage(server, 'hit-l1-br', pageGetCompressed, COMPRESSED_PAGE_MIN_BYTES));
   await scenario('mixed', async () => {
     const plan: LoadPlan = {
       kind: 'mixed',
@@ -280,20 +299,20 @@ for (const peer of PEER_SERVERS) {
   });
 }
 
+// --- hit-l1 without Redis: the in-process tier alone, as the embedded default runs it.
+await withServer(['hit-l1-no-redis'], () => startCardfile('no REDIS_URL', { REDIS_URL: '' }), async (server) => {
+  await scenario('hit-l1-no-redis', () => measurePage(server, 'hit-l1-no-redis', pageGet, PAGE_MIN_BYTES));
+});
+
 // --- hit-l2: the in-process tier off, Redis only.
-await withServer(['hit-l2'], () => startCardfile('MEMORY_CACHE_MAX_BYTES=0', { MEMORY_CACHE_MAX_BYTES: '0' }), async (server) => {
-  await scenario('hit-l2', async () => {
-    await fetchPage(server.baseUrl, pageGet, 50);
-    record('hit-l2', await measure(server, { kind: 'fixed', request: pageGet, minResponseBytes: PAGE_MIN_BYTES }, true));
-  });
+await withServer(['hit-l2', 'hit-l2-br'], () => startCardfile('MEMORY_CACHE_MAX_BYTES=0', { MEMORY_CACHE_MAX_BYTES: '0' }), async (server) => {
+  await scenario('hit-l2', () => measurePage(server, 'hit-l2', pageGet, PAGE_MIN_BYTES));
+  await scenario('hit-l2-br', () => measurePage(server, 'hit-l2-br', pageGetCompressed, COMPRESSED_PAGE_MIN_BYTES));
 });
 
 // --- response caching off: miss, deep-page and search all reach the database.
 await withServer(['miss', 'deep-page', 'search'], () => startCardfile('RESPONSE_CACHE=false', { RESPONSE_CACHE: 'false' }), async (server) => {
-  await scenario('miss', async () => {
-    await fetchPage(server.baseUrl, pageGet, 50);
-    record('miss', await measure(server, { kind: 'fixed', request: pageGet, minResponseBytes: PAGE_MIN_BYTES }, true));
-  });
+  await scenario('miss', () => measurePage(server, 'miss', pageGet, PAGE_MIN_BYTES));
   await scenario('deep-page', async () => {
     const deepGet: LoadRequest = { method: 'GET', path: apqGetPath(operations.ContactsPage, { first: 50, after: workspace.deepCursor }), headers: reader };
     await fetchPage(server.baseUrl, deepGet, 50);

@@ -30,6 +30,12 @@ export interface ScenarioResult {
   outcomeShares?: Record<CacheOutcome, number> | null;
   hitRate?: number | null;
   peakRssMb?: number;
+  /** Mean bytes read per response, headers included, as the load generator counted them. */
+  bytesPerResponse?: number;
+  /** One answer's body as it travels (compressed when the request asked for it), measured before the run. */
+  bodyBytes?: number;
+  /** That answer's Content-Encoding, when compressed. */
+  contentEncoding?: string;
   ratios?: ScenarioRatios;
   mixed?: MixedResult;
   /** deep-page: the first page measured the same way, for the comparison. */

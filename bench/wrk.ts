@@ -91,6 +91,7 @@ export async function runWrk(job: LoadJob, core: number): Promise<LoadResult> {
       non2xx: figures.status,
       socketErrors: figures.connect + figures.read + figures.write + figures.timeout,
       badBodies: meanBytes < plan.minResponseBytes ? figures.requests : 0,
+      bytesPerResponse: meanBytes,
       metrics: before && after ? { before, after } : undefined,
       generator: 'wrk',
     };

@@ -126,6 +126,20 @@ export function scanFor(page: PageRequest, descendingOrder: boolean): Scan {
   return { limit: page.size + 1, descending: descendingOrder !== page.backward, from: page.from };
 }
 
+/** An edge whose cursor is sealed when first read. */
+class LazyEdge<T> {
+  private sealed: string | undefined;
+  constructor(
+    readonly node: T,
+    private readonly cursorOf: (node: T) => string,
+  ) {}
+
+  get cursor(): string {
+    this.sealed ??= this.cursorOf(this.node);
+    return this.sealed;
+  }
+}
+
 export function toConnection<T>(
   rows: T[],
   page: PageRequest,
@@ -136,15 +150,24 @@ export function toConnection<T>(
   const hasMore = rows.length > page.size;
   const pageRows = hasMore ? rows.slice(0, page.size) : rows;
   if (page.backward) pageRows.reverse();
-  const edges = pageRows.map((node) => ({ cursor: cursors.encode(keysetOf(node)), node }));
+  // Sealed only when selected: a page that scrolls by endCursor asks for no edge's cursor, and
+  // sealing is most of what a list costs beyond its rows.
+  const cursorOf = (node: T) => cursors.encode(keysetOf(node));
+  const edges = pageRows.map((node) => new LazyEdge(node, cursorOf));
+  const first = pageRows[0];
+  const last = pageRows.at(-1);
   return {
     edges,
     pageInfo: {
       // Relay lets a server answer the opposite direction cheaply: a cursor means rows lie beyond it.
       hasNextPage: page.backward ? page.hasCursor : hasMore,
       hasPreviousPage: page.backward ? hasMore : page.hasCursor,
-      startCursor: edges[0]?.cursor ?? null,
-      endCursor: edges.at(-1)?.cursor ?? null,
+      get startCursor() {
+        return first === undefined ? null : cursorOf(first);
+      },
+      get endCursor() {
+        return last === undefined ? null : cursorOf(last);
+      },
     },
     totalCount,
   };

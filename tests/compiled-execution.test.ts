@@ -95,4 +95,33 @@ describe('published queries run compiled and answer as graphql-js does', () => {
     const missing = await bothWays('ContactCard', { notes: 3 });
     expect(missing.status).toBe(400);
   });
+
+  it('coerces every odd variable as graphql-js does: refused alike, or accepted alike with the same answer', async () => {
+    const odd: Array<Record<string, unknown>> = [
+      { first: 2 ** 31 },
+      { first: -(2 ** 31) - 1 },
+      { first: 1.5 },
+      { first: '5' },
+      { first: true },
+      { first: null },
+      { first: {} },
+      { first: [5] },
+      { first: 5, after: 5 },
+      { first: 5, after: null },
+      { first: 5, orderBy: { field: 'BOGUS' } },
+      { first: 5, orderBy: { field: 'NAME', direction: 'asc' } },
+      { first: 5, orderBy: { field: 'NAME', extra: 1 } },
+      { first: 5, filter: { search: 5 } },
+      { first: 5, filter: { tagIds: 'VGFnOjE=' } },
+      { first: 5, filter: { tagIds: [null] } },
+      { first: 5, filter: { updatedAfter: 'yesterday' } },
+      { first: 5, filter: { updatedAfter: '2020-01-01T00:00:00Z' } },
+      { first: 5, filter: null },
+      { first: 5, unknown: 1 },
+    ];
+    for (const variables of odd) await bothWays('ContactsPage', variables);
+    await bothWays('ContactCard', { id: 5, notes: 3 });
+    await bothWays('ContactCard', { id: ['x'], notes: 3 });
+    await bothWays('SearchContacts', { search: null, first: 5 });
+  });
 });

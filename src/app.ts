@@ -185,7 +185,7 @@ async function build(config: Config, database: DatabaseHandle, logger: Logger, h
     errors,
     onErrorCode: (code) => metrics.graphqlErrors.inc({ code }),
     persistedQueries: persisted.readOnlyForApollo(),
-    publishedHashes: new Set(published.byHash.keys()),
+    published: published.byHash.values(),
     onExecution: createExecutionMetrics(metrics.registry),
     traced: tracing !== undefined,
     onErrorsInResult: statusSampler && (() => statusSampler.errorsInResult()),

@@ -3,7 +3,9 @@
 // reads the same: sent both ways to a server without a response cache, every answer, data and
 // errors alike, must come out byte for byte the same.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { compiledExecution } from '../src/graphql/compiled-execution.js';
 import { loadPublishedOperations } from '../src/graphql/published-operations.js';
+import { buildSchema } from '../src/graphql/schema.js';
 import { MAX_PAGE_SIZE } from '../src/graphql/pagination.js';
 import { createWorkspace, startTestServer, type TestServer, type Workspace } from './helpers/server.js';
 import { expectOk } from './helpers/expect-answer.js';
@@ -42,6 +44,12 @@ async function bothWays(name: string, variables: Record<string, unknown>, token:
 }
 
 describe('published queries run compiled and answer as graphql-js does', () => {
+  it('every published query compiles', () => {
+    const queries = [...published.byHash.values()].filter((operation) => operation.kind === 'query');
+    expect(queries.map((operation) => operation.name)).toEqual(expect.arrayContaining(['ContactsPage', 'ContactCard', 'SearchContacts']));
+    expect(compiledExecution({ schema: buildSchema(), published: published.byHash.values() }).compiledCount).toBe(queries.length);
+  });
+
   it('a published query runs compiled; the same text with a comment added runs interpreted', async () => {
     const before = await executions();
     expectOk(await server.graphql(textOf('ContactsPage'), { first: 5 }, workspace.reader));

@@ -21,6 +21,7 @@ import { queryCostPlugin } from './limits/query-cost.js';
 import { shapeRules } from './limits/shape-rules.js';
 import { tracingPlugin } from './tracing-plugin.js';
 import { compiledExecution, type ExecutionEngine } from './compiled-execution.js';
+import type { PublishedOperation } from './published-operations.js';
 
 export interface ApolloServerOptions {
   schema: GraphQLSchema;
@@ -30,8 +31,8 @@ export interface ApolloServerOptions {
   onErrorCode: (code: string) => void;
   /** The persisted-query store, as Apollo may read it (never write). */
   persistedQueries: KeyValueCache<string>;
-  /** sha256 of every published operation's text: those that are queries run compiled. */
-  publishedHashes: ReadonlySet<string>;
+  /** The published operations: those that are queries run compiled. */
+  published: Iterable<PublishedOperation>;
   /** Told of each execution, by the engine that ran it (the executions metric). */
   onExecution?: (engine: ExecutionEngine) => void;
   /** With tracing on: phases and resolvers get spans. */
@@ -62,7 +63,7 @@ export function createApolloServer(options: ApolloServerOptions): ApolloServer<R
   const { logger } = options;
   return new ApolloServer<RequestContext>({
     // Apollo's executor hook: published queries run compiled (compiled-execution.ts).
-    gateway: compiledExecution({ schema, publishedHashes: options.publishedHashes, onExecution: options.onExecution }).gateway,
+    gateway: compiledExecution({ schema, published: options.published, onExecution: options.onExecution }).gateway,
     introspection: config.introspection,
     includeStacktraceInErrorResponses: false,
     // "Did you mean ...?" would describe the schema to anyone in production.

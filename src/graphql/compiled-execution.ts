@@ -7,8 +7,9 @@
 // graphql-js, 3.9-4.1 ms compiled, the same bytes out.
 //
 // Only the published queries are compiled (the persisted-documents manifest, matched by the sha256
-// of the text Apollo parsed): their number is fixed, so the compiled functions are bounded, and a
-// flood of distinct documents cannot make the server compile (a few ms each) or keep code for them.
+// of the text Apollo parsed), all of them at start: their number is fixed, so the compiled
+// functions are bounded, and a flood of distinct documents cannot make the server compile (a few
+// ms each) or keep code for them.
 // Mutations stay on graphql-js: they are few per page view, and their error paths stay as tested.
 //
 // The hook is Apollo's executor (the gateway interface): parsing, validation, the plugins and
@@ -18,45 +19,54 @@ import { createRequire } from 'node:module';
 import type { ExecutionResult, GraphQLSchema } from 'graphql';
 import { compileQuery, type CompiledQuery, isCompiledQuery } from 'graphql-jit';
 import { Counter, type Registry } from 'prom-client';
+import type { PublishedOperation } from './published-operations.js';
 
 // graphql-js as the schema's builder (@graphql-tools/schema) and graphql-jit load it: through
 // require. graphql 16 ships two copies (CommonJS and .mjs) with no exports map, and a test runner
 // that resolves this file's imports by the "module" field would hand it the other copy, whose
 // execute refuses a schema built by the first.
-const { execute } = createRequire(import.meta.url)('graphql') as typeof import('graphql');
+const { execute, parse } = createRequire(import.meta.url)('graphql') as typeof import('graphql');
 
 export type ExecutionEngine = 'compiled' | 'interpreted';
 
 export interface CompiledExecutionOptions {
   schema: GraphQLSchema;
-  /** sha256 (lowercase hex) of the text of every published operation. */
-  publishedHashes: ReadonlySet<string>;
+  /** The published operations: those that are queries are compiled, once, here. */
+  published: Iterable<PublishedOperation>;
   /** Told of each execution, by the engine that ran it. */
   onExecution?: (engine: ExecutionEngine) => void;
 }
 
 export interface CompiledExecution {
   gateway: GatewayInterface;
-  /** How many documents have been compiled (at most one per published query). */
-  compiledCount(): number;
+  /** How many published queries were compiled. */
+  compiledCount: number;
 }
 
-export function compiledExecution({ schema, publishedHashes, onExecution = () => {} }: CompiledExecutionOptions): CompiledExecution {
-  // One entry per published hash at most: bounded by the manifest, not by traffic.
-  const compiled = new Map<string, CompiledQuery | null>();
+/**
+ * Every published query compiled, by the sha256 of its text: made once from the manifest (a few
+ * ms each, before the first request rather than during it), never grown by traffic.
+ */
+function compilePublished(schema: GraphQLSchema, published: Iterable<PublishedOperation>): ReadonlyMap<string, CompiledQuery> {
+  const compiled = new Map<string, CompiledQuery>();
+  for (const operation of published) {
+    if (operation.kind !== 'query') continue;
+    const made = compileQuery(schema, parse(operation.text), operation.name);
+    // A document graphql-jit could not compile is not an error of any request: graphql-js runs it.
+    if (isCompiledQuery(made)) compiled.set(operation.hash, made);
+  }
+  return compiled;
+}
+
+export function compiledExecution({ schema, published, onExecution = () => {} }: CompiledExecutionOptions): CompiledExecution {
+  const compiled = compilePublished(schema, published);
 
   function compiledFor(request: GatewayGraphQLRequestContext): CompiledQuery | undefined {
     // No operation resolved (several in the document and no or a wrong operationName): graphql-js
-    // reports it, and Apollo answers OPERATION_RESOLUTION_FAILURE from that report.
-    if (request.operation?.operation !== 'query' || !publishedHashes.has(request.queryHash)) return undefined;
-    let query = compiled.get(request.queryHash);
-    if (query === undefined) {
-      const made = compileQuery(schema, request.document, request.request.operationName ?? undefined);
-      // A document graphql-jit refuses is not an error of the request: graphql-js runs it.
-      query = isCompiledQuery(made) ? made : null;
-      compiled.set(request.queryHash, query);
-    }
-    return query ?? undefined;
+    // reports it, and Apollo answers OPERATION_RESOLUTION_FAILURE from that report. The hash is
+    // Apollo's own of the text it parsed, never one a client claimed.
+    if (request.operation?.operation !== 'query') return undefined;
+    return compiled.get(request.queryHash);
   }
 
   const interpreted = (request: GatewayGraphQLRequestContext): Promise<ExecutionResult> | ExecutionResult =>
@@ -94,7 +104,7 @@ export function compiledExecution({ schema, publishedHashes, onExecution = () =>
     },
     async stop() {},
   };
-  return { gateway, compiledCount: () => [...compiled.values()].filter(Boolean).length };
+  return { gateway, compiledCount: compiled.size };
 }
 
 /** Executions by engine: published queries should nearly all be `compiled`. */

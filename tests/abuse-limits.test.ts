@@ -7,6 +7,7 @@ import path from 'node:path';
 import type { GraphQLInputType, GraphQLSchema } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { operationCost } from '../src/graphql/limits/query-cost.js';
+import { loadPublishedOperations } from '../src/graphql/published-operations.js';
 import { shapeRules } from '../src/graphql/limits/shape-rules.js';
 import { MAX_PAGE_SIZE } from '../src/graphql/pagination.js';
 import { buildSchema } from '../src/graphql/schema.js';
@@ -139,6 +140,26 @@ describe('each limit refuses with a coded error and no limit in its message', ()
       expectRefused(await strict.graphql('{ contacts(first: 30) { edges { cursor } } }', undefined, workspace.reader), 400, 'GRAPHQL_VALIDATION_FAILED');
       expectRefused(await strict.graphql('{ a: viewer { role } b: viewer { role } }', undefined, workspace.reader), 400, 'GRAPHQL_VALIDATION_FAILED');
       expectOk(await strict.graphql('{ a: viewer { role } }', undefined, workspace.reader));
+    } finally {
+      await strict.close();
+    }
+  });
+});
+
+describe('the cost of a published operation, kept per document and variables', () => {
+  it('follows its variables on every request, remembered or not', async () => {
+    const page = loadPublishedOperations().byName.get('ContactsPage')!.text;
+    const small = operationCost(schema, parse(page), 'ContactsPage', { first: 5 });
+    expect(operationCost(schema, parse(page), 'ContactsPage', { first: 50 })).toBeGreaterThan(small);
+    // Every request executed (nothing answered from a cache), each costed against a limit the
+    // small page just meets.
+    const strict = await startTestServer({ MAX_QUERY_COST: String(small), RESPONSE_CACHE: 'false' }, { database: server.database });
+    try {
+      for (let round = 0; round < 3; round++) {
+        expectOk(await strict.graphql(page, { first: 5 }, workspace.reader));
+        expectRefused(await strict.graphql(page, { first: 50 }, workspace.reader), 400, 'GRAPHQL_VALIDATION_FAILED');
+        expectRefused(await strict.graphql(page, { first: 6 }, workspace.reader), 400, 'GRAPHQL_VALIDATION_FAILED');
+      }
     } finally {
       await strict.close();
     }

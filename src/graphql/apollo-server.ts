@@ -44,13 +44,15 @@ export interface ApolloServerOptions {
 
 export function createApolloServer(options: ApolloServerOptions): ApolloServer<RequestContext> {
   const { schema, config } = options;
+  const published = [...options.published];
+  const publishedHashes = new Set(published.map((operation) => operation.hash));
   const plugins: Array<ApolloServerPlugin<RequestContext>> = [
     // The operation resolved: its cache policy, who may run it, what it may cost, and the record
     // the HTTP layer reads (its kind; a read-only execution stops anything but a query).
     ApolloServerPluginCacheControlDisabled(),
     cachePolicyPlugin(schema),
     accessPlugin(),
-    queryCostPlugin<RequestContext>(schema, config.limits.maxQueryCost),
+    queryCostPlugin<RequestContext>(schema, config.limits.maxQueryCost, publishedHashes),
     executionRecordPlugin(),
     // Execution: spans for resolvers, when tracing.
     ...(options.traced ? [tracingPlugin()] : []),
@@ -63,7 +65,7 @@ export function createApolloServer(options: ApolloServerOptions): ApolloServer<R
   const { logger } = options;
   return new ApolloServer<RequestContext>({
     // Apollo's executor hook: published queries run compiled (compiled-execution.ts).
-    gateway: compiledExecution({ schema, published: options.published, onExecution: options.onExecution }).gateway,
+    gateway: compiledExecution({ schema, published, onExecution: options.onExecution }).gateway,
     introspection: config.introspection,
     includeStacktraceInErrorResponses: false,
     // "Did you mean ...?" would describe the schema to anyone in production.

@@ -37,42 +37,50 @@ export function operationCost(schema: GraphQLSchema, document: DocumentNode, ope
   return getComplexity({ schema, query: document, operationName, variables, estimators: [paginatedFieldCost], maxQueryNodes: MAX_QUERY_NODES });
 }
 
-/** Costs kept per parsed document, by operation name and variables: a page costs the same each time. */
+/** Costs kept per published document, by operation name and variables. */
 const COSTS_PER_DOCUMENT = 32;
 /** Variables longer than this (as JSON) are counted each time rather than kept as a key. */
 const MAX_KEY_CHARS = 1024;
 
 /**
- * Counting walks the whole document (about 2% of an uncached page's CPU), yet a client sends the
- * same document with the same variables again and again. The memo hangs off the parsed document,
- * which Apollo keeps (and drops) in its own bounded document store, and holds at most
- * COSTS_PER_DOCUMENT short keys per document: a flood of distinct variables only replaces them.
+ * Counting walks the whole document (about 2% of an uncached page's CPU), yet clients send the
+ * published documents with the same few variables again and again. Only those documents' costs
+ * are kept, by the sha256 of their text (Apollo's own hash of what it parsed), at most
+ * COSTS_PER_DOCUMENT keys of at most MAX_KEY_CHARS each per document: under 40 KB a document, for
+ * a number of documents the manifest fixes, whatever clients send. Any other document is counted
+ * each time.
  */
-function costMemo(schema: GraphQLSchema) {
-  const known = new WeakMap<DocumentNode, Map<string, number>>();
-  return (document: DocumentNode, operationName: string | undefined, variables: Record<string, unknown>): number => {
+function costMemo(schema: GraphQLSchema, publishedHashes: ReadonlySet<string>) {
+  const known = new Map<string, Map<string, number>>();
+  return (queryHash: string | undefined, document: DocumentNode, operationName: string | undefined, variables: Record<string, unknown>): number => {
+    if (queryHash === undefined || !publishedHashes.has(queryHash)) return operationCost(schema, document, operationName, variables);
     const key = JSON.stringify([operationName ?? null, variables]);
     if (key.length > MAX_KEY_CHARS) return operationCost(schema, document, operationName, variables);
-    let costs = known.get(document);
+    let costs = known.get(queryHash);
     const kept = costs?.get(key);
     if (kept !== undefined) return kept;
     const cost = operationCost(schema, document, operationName, variables);
-    if (!costs) known.set(document, (costs = new Map()));
+    if (!costs) known.set(queryHash, (costs = new Map()));
     if (costs.size >= COSTS_PER_DOCUMENT) costs.clear();
     costs.set(key, cost);
     return cost;
   };
 }
 
-export function queryCostPlugin<Context extends object>(schema: GraphQLSchema, maxCost: number): ApolloServerPlugin<Context> {
-  const costOf = costMemo(schema);
+export function queryCostPlugin<Context extends object>(
+  schema: GraphQLSchema,
+  maxCost: number,
+  /** sha256 of the published documents' texts: their costs are kept. */
+  publishedHashes: ReadonlySet<string> = new Set(),
+): ApolloServerPlugin<Context> {
+  const costOf = costMemo(schema, publishedHashes);
   return {
     async requestDidStart() {
       return {
-        async didResolveOperation({ document, operationName, request }) {
+        async didResolveOperation({ queryHash, document, operationName, request }) {
           let cost: number;
           try {
-            cost = costOf(document, operationName ?? undefined, request.variables ?? {});
+            cost = costOf(queryHash, document, operationName ?? undefined, request.variables ?? {});
           } catch (error) {
             // Too many selections to even count (fragments spread into each other): refused.
             if (tooManyNodes(error)) throw limitError(TOO_MUCH);

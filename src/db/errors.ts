@@ -10,8 +10,21 @@ interface DriverError {
 }
 
 // Driver and pool failures that mean the database cannot be reached now (POOL_EXHAUSTED: no
-// connection became free within DB_POOL_WAIT_MS).
-const connectionErrorCodes = new Set(['POOL_EXHAUSTED', 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED', 'CONNECT_TIMEOUT']);
+// connection became free within DB_POOL_WAIT_MS). EPIPE and its kin: a statement written to a
+// connection the server had just closed (seen while PostgreSQL stopped under load).
+const connectionErrorCodes = new Set([
+  'POOL_EXHAUSTED',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'EPIPE',
+  'ENOTCONN',
+  'ETIMEDOUT',
+  'CONNECTION_CLOSED',
+  'CONNECTION_ENDED',
+  'CONNECTION_DESTROYED',
+  'CONNECT_TIMEOUT',
+]);
 
 /** Drizzle wraps driver errors (whose message holds the SQL) in its own; find the driver's. */
 function driverErrorOf(error: unknown): DriverError | undefined {

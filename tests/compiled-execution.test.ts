@@ -2,9 +2,12 @@
 // published document with a comment appended is no longer published (its sha256 differs) but
 // reads the same: sent both ways to a server without a response cache, every answer, data and
 // errors alike, must come out byte for byte the same.
+import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { makeExecutableSchema } from '@graphql-tools/schema';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compiledExecution } from '../src/graphql/compiled-execution.js';
-import { loadPublishedOperations } from '../src/graphql/published-operations.js';
+import { loadPublishedOperations, type PublishedOperation } from '../src/graphql/published-operations.js';
 import { buildSchema } from '../src/graphql/schema.js';
 import { MAX_PAGE_SIZE } from '../src/graphql/pagination.js';
 import { createWorkspace, startTestServer, type TestServer, type Workspace } from './helpers/server.js';
@@ -44,6 +47,35 @@ async function bothWays(name: string, variables: Record<string, unknown>, token:
 }
 
 describe('published queries run compiled and answer as graphql-js does', () => {
+  it('hands Apollo errors as graphql-js makes them, an error without extensions (a database\'s) included', async () => {
+    // graphql-js as the schema's builder loads it (see compiled-execution.ts).
+    const graphql = createRequire(import.meta.url)('graphql') as typeof import('graphql');
+    const schema = makeExecutableSchema({
+      typeDefs: 'type Query { broken: Int }',
+      resolvers: { Query: { broken: () => Promise.reject(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' })) } },
+    });
+    const text = 'query Broken { broken }';
+    const hash = createHash('sha256').update(text).digest('hex');
+    const { gateway, compiledCount } = compiledExecution({ schema, published: [{ hash, name: 'Broken', kind: 'query' as PublishedOperation['kind'], text }] });
+    expect(compiledCount).toBe(1);
+    const { executor } = await gateway.load({ apollo: {} });
+    const document = graphql.parse(text);
+    const result = await executor!({
+      document,
+      operation: document.definitions[0],
+      queryHash: hash,
+      request: { operationName: 'Broken', variables: {} },
+      context: {},
+    } as never);
+    const [error] = result.errors!;
+    expect(error).toBeInstanceOf(graphql.GraphQLError);
+    // Apollo reads extensions.code of every error: there must be an object to read it from.
+    expect(error!.extensions).toEqual({});
+    expect(error!.path).toEqual(['broken']);
+    expect(error!.locations).toEqual([{ line: 1, column: 16 }]);
+    expect((error!.originalError as { code?: string }).code).toBe('ECONNREFUSED');
+  });
+
   it('every published query compiles', () => {
     const queries = [...published.byHash.values()].filter((operation) => operation.kind === 'query');
     expect(queries.map((operation) => operation.name)).toEqual(expect.arrayContaining(['ContactsPage', 'ContactCard', 'SearchContacts']));

@@ -6,6 +6,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { type DatabaseHandle, openDatabase } from '../src/db/client.js';
 import { createScratchDatabase, onPostgres, openTestDatabase, type TestDatabase } from './helpers/database.js';
 import { createWorkspace, startTestServer, type TestServer } from './helpers/server.js';
+import { counter } from './helpers/metrics.js';
+import { loadPublishedOperations } from '../src/graphql/published-operations.js';
 
 const cleanups: Array<() => Promise<void>> = [];
 afterAll(async () => {
@@ -49,6 +51,27 @@ describe('pool discipline', () => {
 
       await holding;
       expect((await server.graphql(query, {}, acme.reader)).body.data.contacts.totalCount).toBe(5);
+    });
+
+    it('answers SERVICE_UNAVAILABLE for a published query, which runs compiled, while the pool is exhausted', async () => {
+      const database = await onePooledConnection();
+      const server: TestServer = await startTestServer({ RESPONSE_CACHE: 'false', WARM_WORKSPACES: '0' }, { database });
+      cleanups.push(() => server.close());
+      const acme = await createWorkspace(database.db, 'acme', 5);
+      const page = loadPublishedOperations().byName.get('ContactsPage')!.text;
+      // Served once first: the token check and the cursor key are then held in memory, so the held
+      // connection is missed by the page's own statements, inside compiled execution.
+      expect((await server.graphql(page, { first: 2 }, acme.reader)).body.data.contacts.totalCount).toBe(5);
+      const compiledBefore = await counter(server, 'cardfile_graphql_executions_total', { engine: 'compiled' });
+
+      const holding = database.query('select pg_sleep(2)');
+      const refused = await server.graphql(page, { first: 2 }, acme.reader);
+      expect(refused.body.errors?.map((error) => error.extensions?.code)).toEqual(['SERVICE_UNAVAILABLE']);
+      expect(refused.text).not.toMatch(/select|pg_sleep|stack/i);
+      expect(await counter(server, 'cardfile_graphql_executions_total', { engine: 'compiled' })).toBe(compiledBefore + 1);
+
+      await holding;
+      expect((await server.graphql(page, { first: 2 }, acme.reader)).body.data.contacts.totalCount).toBe(5);
     });
 
     it('stops a statement that runs past the statement timeout', async () => {

@@ -16,7 +16,7 @@
 // error formatting stay Apollo's, only the execution step differs.
 import type { GatewayExecutor, GatewayGraphQLRequestContext, GatewayInterface } from '@apollo/server-gateway-interface';
 import { createRequire } from 'node:module';
-import type { ExecutionResult, GraphQLSchema } from 'graphql';
+import type { ExecutionResult, GraphQLError as GraphQLErrorType, GraphQLSchema } from 'graphql';
 import { compileQuery, type CompiledQuery, isCompiledQuery } from 'graphql-jit';
 import { Counter, type Registry } from 'prom-client';
 import type { PublishedOperation } from './published-operations.js';
@@ -25,7 +25,7 @@ import type { PublishedOperation } from './published-operations.js';
 // require. graphql 16 ships two copies (CommonJS and .mjs) with no exports map, and a test runner
 // that resolves this file's imports by the "module" field would hand it the other copy, whose
 // execute refuses a schema built by the first.
-const { execute, parse } = createRequire(import.meta.url)('graphql') as typeof import('graphql');
+const { execute, GraphQLError, parse } = createRequire(import.meta.url)('graphql') as typeof import('graphql');
 
 export type ExecutionEngine = 'compiled' | 'interpreted';
 
@@ -58,6 +58,19 @@ function compilePublished(schema: GraphQLSchema, published: Iterable<PublishedOp
   return compiled;
 }
 
+/**
+ * graphql-jit's error as graphql-js makes it. Its own leaves `extensions` undefined when the thrown
+ * error has none (a database error), where Apollo reads `extensions.code` and, failing, answers a
+ * bare internal error instead of letting the formatter map it (SERVICE_UNAVAILABLE). Errors are
+ * the exception, so the copy costs nothing on a page that has none.
+ */
+function asGraphQLJsError(error: GraphQLErrorType): GraphQLErrorType {
+  const copy = new GraphQLError(error.message, { path: error.path, originalError: error.originalError, extensions: error.extensions });
+  // Where in the document: graphql-jit computed it, and the copy has no nodes to compute it from.
+  (copy as { locations?: GraphQLErrorType['locations'] }).locations = error.locations;
+  return copy;
+}
+
 export function compiledExecution({ schema, published, onExecution = () => {} }: CompiledExecutionOptions): CompiledExecution {
   const compiled = compilePublished(schema, published);
 
@@ -87,7 +100,7 @@ export function compiledExecution({ schema, published, onExecution = () => {} }:
       // nodes Apollo reads to answer 400 BAD_USER_INPUT.
       if ('data' in result && result.data !== undefined) {
         onExecution('compiled');
-        return result as ExecutionResult<Record<string, unknown>>;
+        return result.errors ? { ...result, errors: result.errors.map(asGraphQLJsError) } : (result as ExecutionResult);
       }
     }
     onExecution('interpreted');

@@ -4,6 +4,7 @@
 import { createCipheriv, createHmac, hkdfSync, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { counterBlocks, CursorCodec } from '../src/graphql/cursor-codec.js';
+import { type ListCursors, toConnection } from '../src/graphql/pagination.js';
 
 const derive = (key: Buffer, purpose: string) => Buffer.from(hkdfSync('sha256', key, Buffer.alloc(0), `cardfile cursor ${purpose}`, 32));
 
@@ -51,5 +52,43 @@ describe('cursor sealing', () => {
     const forward = plains.map((plain) => codec.seal(plain));
     const backward = [...plains].reverse().map((plain) => codec.seal(plain)).reverse();
     expect(backward).toEqual(forward);
+  });
+});
+
+describe('cursors in a connection', () => {
+  /** Cursors that count how many were sealed. */
+  function countingCursors() {
+    const sealed: number[] = [];
+    const cursors: ListCursors = {
+      encode: (keyset) => {
+        sealed.push(keyset.id);
+        return `cursor-${keyset.id}`;
+      },
+      decode: () => {
+        throw new Error('not used');
+      },
+    };
+    return { cursors, sealed };
+  }
+  const rows = Array.from({ length: 6 }, (_, i) => ({ id: i + 1 }));
+  const page = { size: 5, backward: false, hasCursor: false };
+  const connectionOf = (cursors: ListCursors) => toConnection(rows, page, cursors, (row) => ({ value: String(row.id), id: row.id }), async () => rows.length);
+
+  it('seals no cursor a client did not select', () => {
+    const { cursors, sealed } = countingCursors();
+    const connection = connectionOf(cursors);
+    expect(connection.edges.map((edge) => edge.node.id)).toEqual([1, 2, 3, 4, 5]);
+    expect(connection.pageInfo.hasNextPage).toBe(true);
+    expect(sealed).toEqual([]);
+  });
+
+  it('seals the last edge once, asked for as endCursor and on the edge', () => {
+    const { cursors, sealed } = countingCursors();
+    const connection = connectionOf(cursors);
+    expect(connection.pageInfo.endCursor).toBe('cursor-5');
+    expect(connection.edges[4]!.cursor).toBe('cursor-5');
+    expect(connection.pageInfo.endCursor).toBe('cursor-5');
+    expect(connection.pageInfo.startCursor).toBe('cursor-1');
+    expect(sealed).toEqual([5, 1]);
   });
 });

@@ -154,19 +154,18 @@ export function toConnection<T>(
   // sealing is most of what a list costs beyond its rows.
   const cursorOf = (node: T) => cursors.encode(keysetOf(node));
   const edges = pageRows.map((node) => new LazyEdge(node, cursorOf));
-  const first = pageRows[0];
-  const last = pageRows.at(-1);
   return {
     edges,
     pageInfo: {
       // Relay lets a server answer the opposite direction cheaply: a cursor means rows lie beyond it.
       hasNextPage: page.backward ? page.hasCursor : hasMore,
       hasPreviousPage: page.backward ? hasMore : page.hasCursor,
+      // The first and last edges' own cursors: sealed once, whether asked for here, on the edge, or both.
       get startCursor() {
-        return first === undefined ? null : cursorOf(first);
+        return edges[0]?.cursor ?? null;
       },
       get endCursor() {
-        return last === undefined ? null : cursorOf(last);
+        return edges.at(-1)?.cursor ?? null;
       },
     },
     totalCount,

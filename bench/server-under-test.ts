@@ -5,18 +5,14 @@ import { peakRssMb, type PinnedProcess, rssMb, servingPid, spawnPinned, stop } f
 export const SERVER_CORE = 0;
 /**
  * Every server under test, cardfile and references alike, runs with the same runtime flags, those
- * cardfile's documentation recommends for a process given one core: a young generation large
- * enough that short-lived request garbage dies young, and that large from the start; garbage
- * collection on the main thread (helper threads pinned to the same core only take turns with it);
- * and an old generation capped as `npm start` caps it. Measured here: the maximum and the main
- * thread took the uncached page from ~86 to ~150 req/s (the scavenger alone took ~22 ms per
- * collection without them); without the minimum, about half the processes without Redis served
- * cached pages at ~9,500 instead of ~14,000 req/s for their whole life (scavenges of 8-22 ms
- * instead of 3-4, ~10 KB promoted per request instead of ~1: bench/README.md, "What a request
- * costs"); the cap took peak RSS from 340-395 MB to 245-265 MB in the miss and mixed scenarios and
- * keeps a soak's RSS flat (docs/operations.md, "Memory").
+ * cardfile's documentation recommends for a process given one core: a young generation large enough that
+ * short-lived request garbage dies young, garbage collection on the main thread (helper threads
+ * pinned to the same core only take turns with it), and an old generation capped as `npm start`
+ * caps it. Measured here: the first two took the uncached page from ~86 to ~150 req/s (the
+ * scavenger alone took ~22 ms per collection without them); the cap took peak RSS from 340-395 MB
+ * to 245-265 MB in the miss and mixed scenarios and keeps a soak's RSS flat (docs/operations.md, "Memory").
  */
-export const SERVER_NODE_FLAGS = ['--min-semi-space-size=32', '--max-semi-space-size=32', '--max-old-space-size=512', '--single-threaded-gc'];
+export const SERVER_NODE_FLAGS = ['--max-semi-space-size=32', '--max-old-space-size=512', '--single-threaded-gc'];
 const READY_TIMEOUT_MS = 60_000;
 
 export interface ServerUnderTest {

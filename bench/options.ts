@@ -30,9 +30,14 @@ export interface BenchOptions {
   /** The workspace measured: seeded (by COPY) only when it has fewer than `contacts`. */
   workspace: string;
   connections: number;
+  /**
+   * Draws of hit-l1 and hit-l1-no-redis, alternated, each on a fresh server; the table keeps the
+   * median draw. One draw of each on a shared machine can differ from the next by a third.
+   */
+  hitDraws: number;
 }
 
-const usage = 'npm run bench -- [--quick] [--only a,b] [--duration S] [--contacts N] [--workspace NAME]';
+const usage = 'npm run bench -- [--quick] [--only a,b] [--duration S] [--hit-draws N] [--contacts N] [--workspace NAME]';
 
 function fail(message: string): never {
   process.stderr.write(`${message}\nusage: ${usage}\n`);
@@ -46,6 +51,7 @@ export function readBenchOptions(argv = process.argv.slice(2)): BenchOptions {
       quick: { type: 'boolean', default: false },
       only: { type: 'string' },
       duration: { type: 'string' },
+      'hit-draws': { type: 'string' },
       contacts: { type: 'string' },
       workspace: { type: 'string' },
     },
@@ -59,9 +65,11 @@ export function readBenchOptions(argv = process.argv.slice(2)): BenchOptions {
   }
   const durationSeconds = values.duration === undefined ? (quick ? 2.5 : 10) : Number(values.duration);
   if (!(durationSeconds > 0 && durationSeconds <= 3600)) fail('--duration must be a number of seconds from 0 to 3600.');
+  const hitDraws = values['hit-draws'] === undefined ? (quick ? 1 : 3) : Number(values['hit-draws']);
+  if (!Number.isInteger(hitDraws) || hitDraws < 1 || hitDraws > 15) fail('--hit-draws must be a whole number from 1 to 15.');
   const contacts = values.contacts === undefined ? 100_000 : Number(values.contacts);
   if (!Number.isInteger(contacts) || contacts < 1000 || contacts > 10_000_000) fail('--contacts must be a whole number from 1000 to 10000000.');
   const workspace = values.workspace?.trim() ?? 'bench';
   if (!workspace || workspace.length > 100) fail('--workspace must name a workspace (1 to 100 characters).');
-  return { quick, only, durationSeconds, warmupSeconds: quick ? 1 : 3, contacts, workspace, connections: 20 };
+  return { quick, only, durationSeconds, warmupSeconds: quick ? 1 : 3, contacts, workspace, connections: 20, hitDraws };
 }

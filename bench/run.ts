@@ -182,15 +182,26 @@ const pageGetCompressed: LoadRequest = { ...pageGet, headers: { ...reader, 'acce
 async function measurePage(server: ServerUnderTest, name: ScenarioName, request: LoadRequest, minResponseBytes: number) {
   await fetchPage(server.baseUrl, request, 50);
   const answer = await encodedAnswer(server.baseUrl, request);
-  record(name, await measure(server, { kind: 'fixed', request, minResponseBytes }, true), {
-    bodyBytes: answer.bodyBytes,
-    contentEncoding: answer.contentEncoding,
-  });
+  const measured = await measure(server, { kind: 'fixed', request, minResponseBytes }, true);
+  const extra = { bodyBytes: answer.bodyBytes, contentEncoding: answer.contentEncoding };
+  hitDraws.get(name)?.push({ measured, extra });
+  record(name, measured, extra);
 }
+
+/** Every draw of the scenarios measured more than once (--hit-draws), in the order made. */
+interface Draw {
+  measured: Measured;
+  extra: Partial<ScenarioResult>;
+}
+const hitDraws = new Map<ScenarioName, Draw[]>(
+  options.hitDraws > 1 && selected('hit-l1') && selected('hit-l1-no-redis') ? [['hit-l1', []], ['hit-l1-no-redis', []]] : [],
+);
+const startDefaults = () => startCardfile('defaults', {});
+const startWithoutRedis = () => startCardfile('no REDIS_URL', { REDIS_URL: '' });
 
 // --- cardfile with its defaults: the cached page (for limit-http), hit-l1, then mixed (it writes).
 let cachedPage: FetchedPage | undefined;
-await withServer(['limit-http', 'hit-l1', 'hit-l1-br', 'mixed'], () => startCardfile('defaults', {}), async (server) => {
+await withServer(['limit-http', 'hit-l1', 'hit-l1-br', 'mixed'], startDefaults, async (server) => {
   await fetchPage(server.baseUrl, pageGet, 50);
   cachedPage = await fetchPage(server.baseUrl, pageGet, 50);
   log(`list page: ${cachedPage.body.length} bytes, second fetch served as ${cachedPage.cacheOutcome}`);
@@ -300,9 +311,28 @@ for (const peer of PEER_SERVERS) {
 }
 
 // --- hit-l1 without Redis: the in-process tier alone, as the embedded default runs it.
-await withServer(['hit-l1-no-redis'], () => startCardfile('no REDIS_URL', { REDIS_URL: '' }), async (server) => {
+await withServer(['hit-l1-no-redis'], startWithoutRedis, async (server) => {
   await scenario('hit-l1-no-redis', () => measurePage(server, 'hit-l1-no-redis', pageGet, PAGE_MIN_BYTES));
 });
+
+// --- hit-l1 with and without Redis, drawn again in turns (--hit-draws): this machine's speed
+// drifts from minute to minute (bench/README.md, "Noise"), and a single draw of each compared
+// two moments as much as two configurations. The table keeps each one's median draw.
+for (let draw = 2; draw <= options.hitDraws && hitDraws.size > 0; draw++) {
+  await withServer(['hit-l1'], startDefaults, async (server) => {
+    await scenario('hit-l1', () => measurePage(server, 'hit-l1', pageGet, PAGE_MIN_BYTES));
+  });
+  await withServer(['hit-l1-no-redis'], startWithoutRedis, async (server) => {
+    await scenario('hit-l1-no-redis', () => measurePage(server, 'hit-l1-no-redis', pageGet, PAGE_MIN_BYTES));
+  });
+}
+for (const [name, draws] of hitDraws) {
+  if (draws.length < 2) continue;
+  const bySpeed = [...draws].sort((a, b) => a.measured.load.requestsPerSecond - b.measured.load.requestsPerSecond);
+  const median = bySpeed[Math.floor((bySpeed.length - 1) / 2)]!;
+  const each = draws.map((draw) => draw.measured.load.requestsPerSecond.toFixed(0)).join(', ');
+  record(name, median.measured, { ...median.extra, notes: `median of ${draws.length} draws alternated with and without Redis (${each} req/s)` });
+}
 
 // --- hit-l2: the in-process tier off, Redis only.
 await withServer(['hit-l2', 'hit-l2-br'], () => startCardfile('MEMORY_CACHE_MAX_BYTES=0', { MEMORY_CACHE_MAX_BYTES: '0' }), async (server) => {
